@@ -1,0 +1,68 @@
+using Confab.Storage;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Accounts;
+
+public static class AuthSetup
+{
+    /// <summary>Bearer tokens only: what the REST API requires.</summary>
+    public const string ApiUserPolicy = "api-user";
+
+    /// <summary>A bearer token or the UI's cookie.</summary>
+    public const string AnyUserPolicy = "any-user";
+
+    public static IServiceCollection AddAccounts(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<AuthOptions>, AuthOptionsSetup>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AuthTokens>();
+        services.AddSingleton<Accounts>();
+
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "confab_session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.SlidingExpiration = true;
+                options.ExpireTimeSpan = TimeSpan.FromDays(14);
+                options.LoginPath = "/login";
+                // An API caller gets a status code, never a redirect to a page.
+                options.Events.OnRedirectToLogin = context => Deny(context, StatusCodes.Status401Unauthorized);
+                options.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiUserPolicy, policy => policy.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(AnyUserPolicy, policy => policy
+                .AddAuthenticationSchemes(BearerTokenHandler.SchemeName, CookieAuthenticationDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser());
+
+        // Cookie keys live in the database, so sessions survive restarts and hold on every node.
+        services.AddDataProtection().SetApplicationName("Confab");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<ChatStore>((options, store) => options.XmlRepository = new DatabaseXmlRepository(store));
+        return services;
+    }
+
+    private static Task Deny(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Confab.Api;
+
+public static class ApiSetup
+{
+    /// <summary>
+    /// Honours the container-friendly <c>PORT</c> (listen on all interfaces on that port; it wins over other URL settings).
+    /// <c>DATABASE_PATH</c> and <c>SECRET_KEY_BASE</c> are read where their options are bound.
+    /// </summary>
+    public static WebApplicationBuilder UseContainerPort(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration["PORT"] is { Length: > 0 } value)
+        {
+            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new InvalidOperationException($"PORT must be a TCP port number (1-65535), not '{value}'.");
+            }
+
+            builder.WebHost.UseUrls($"http://*:{port}");
+        }
+
+        return builder;
+    }
+
+    /// <summary>snake_case JSON from the source-generated context, and RFC 9457 problem details for every error.</summary>
+    public static IServiceCollection AddApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfabJsonContext.Default);
+        });
+        services.AddProblemDetails();
+        return services;
+    }
+
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

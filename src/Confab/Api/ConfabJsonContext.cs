@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Confab.Accounts;
+using Confab.Messages;
+using Confab.Rooms;
+
+namespace Confab.Api;
+
+/// <summary>Every JSON shape Confab reads or writes, source-generated, in snake_case (<c>inserted_at</c>, <c>client_id</c>).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(TokenPayload))]
+[JsonSerializable(typeof(RegisterRequest))]
+[JsonSerializable(typeof(CredentialsRequest))]
+[JsonSerializable(typeof(UserResponse))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(CreateRoomRequest))]
+[JsonSerializable(typeof(Room))]
+[JsonSerializable(typeof(IReadOnlyList<Room>))]
+[JsonSerializable(typeof(PostMessageRequest))]
+[JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(MessagePage))]
+public sealed partial class ConfabJsonContext : JsonSerializerContext;
+
+public sealed record RegisterRequest(string? Username, string? Email, string? Password);
+
+/// <summary><c>username</c> may also be the account's email.</summary>
+public sealed record CredentialsRequest(string? Username, string? Password);
+
+public sealed record UserResponse(long Id, string Username, string Email, DateTime InsertedAt)
+{
+    public static UserResponse From(User user) => new(user.Id, user.Username, user.Email, user.InsertedAt);
+}
+
+public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, UserResponse User);
+
+public sealed record CreateRoomRequest(string? Name, string? Description);
+
+public sealed record PostMessageRequest(string? Content, string? ClientId);

@@ -1,0 +1,30 @@
+namespace Confab.Api;
+
+/// <summary>RFC 9457 problem details with the statuses Confab uses.</summary>
+public static class Problems
+{
+    /// <summary>422 with field errors: <c>{"title": "...", "status": 422, "errors": {"content": ["content can't be blank"]}}</c>.</summary>
+    public static IResult Validation(IReadOnlyDictionary<string, string[]> errors) =>
+        Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request is not valid.");
+
+    /// <summary>409 with the fields that clash.</summary>
+    public static IResult Conflict(IReadOnlyDictionary<string, string[]> errors) =>
+        Results.ValidationProblem(errors, statusCode: StatusCodes.Status409Conflict, title: "It already exists.");
+
+    public static IResult NotFound(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
+
+    public static IResult Unauthorized(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: detail);
+
+    /// <summary>429 with <c>Retry-After</c> (whole seconds) and <c>retry_after_ms</c> in the body.</summary>
+    public static IResult TooManyRequests(HttpContext context, string detail, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many requests.",
+            detail: detail,
+            extensions: new Dictionary<string, object?> { ["retry_after_ms"] = (long)Math.Ceiling(retryAfter.TotalMilliseconds) });
+    }
+}

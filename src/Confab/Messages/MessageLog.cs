@@ -1,0 +1,189 @@
+using System.Threading.Channels;
+using Confab.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Messages;
+
+/// <summary>
+/// The one way messages get stored. A single writer takes everything queued, commits it in one transaction
+/// (group commit), gives each message its room's next <c>seq</c> at commit, and only then completes each send:
+/// acked means committed.
+/// </summary>
+/// <remarks>
+/// A <c>client_id</c> makes a send idempotent: a retry with a key the sender already used stores nothing and
+/// returns the original message. When a batch fails, its messages are retried one by one, so one bad message
+/// (say, for a room deleted meanwhile) fails alone.
+/// </remarks>
+public sealed partial class MessageLog : IHostedService, IAsyncDisposable
+{
+    private readonly ChatStore store;
+    private readonly TimeProvider time;
+    private readonly ILogger<MessageLog> logger;
+    private readonly int maxBatchSize;
+    private readonly Channel<PendingMessage> queue;
+    private Task? writer;
+
+    public MessageLog(ChatStore store, TimeProvider time, IOptions<MessageLogOptions> options, ILogger<MessageLog> logger)
+    {
+        this.store = store;
+        this.time = time;
+        this.logger = logger;
+        maxBatchSize = options.Value.MaxBatchSize;
+        queue = Channel.CreateBounded<PendingMessage>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).</summary>
+    public async ValueTask<AppendResult> AppendAsync(
+        long roomId, MessageAuthor author, string content, string? clientId, CancellationToken cancellationToken = default)
+    {
+        var pending = new PendingMessage(roomId, author, content, clientId);
+        if (!queue.Writer.TryWrite(pending))
+        {
+            try
+            {
+                await queue.Writer.WriteAsync(pending, cancellationToken);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new StorageException("The message log is shut down.", StorageErrorKind.Unavailable);
+            }
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        writer ??= Task.Run(WriteAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking messages and commits what is queued.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        if (writer is not null)
+        {
+            await writer.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private async Task WriteAsync()
+    {
+        var batch = new List<PendingMessage>(maxBatchSize);
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < maxBatchSize && queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception e)
+            {
+                // Nothing of this batch was acknowledged: every sender gets the failure.
+                LogBatchFailed(logger, e, batch.Count);
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(e);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingMessage> batch)
+    {
+        var now = time.GetUtcNow();
+        IReadOnlyList<SqlResult> results;
+        try
+        {
+            results = await store.Executor.BatchAsync(batch.ConvertAll(p => p.ToStatement(now)));
+        }
+        catch (StorageException e) when (batch.Count > 1 && e.Kind != StorageErrorKind.Unavailable)
+        {
+            // One bad message must not sink the others: commit each on its own.
+            LogBatchSplit(logger, e, batch.Count);
+            foreach (var pending in batch)
+            {
+                try
+                {
+                    await CommitAsync([pending]);
+                }
+                catch (StorageException single)
+                {
+                    pending.Completion.TrySetException(single);
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var pending = batch[i];
+            var rows = results[i].Rows;
+            if (rows.Count == 1)
+            {
+                var message = pending.ToMessage(rows[0].GetInt64("id"), rows[0].GetInt64("seq"), DbTime.Stored(now));
+                pending.Result = new AppendResult(message, Duplicate: false);
+            }
+        }
+
+        foreach (var pending in batch)
+        {
+            if (pending.Result is { } result)
+            {
+                pending.Completion.TrySetResult(result);
+            }
+            else
+            {
+                // A repeated client_id: the original was committed earlier (or earlier in this batch).
+                var original = await store.GetMessageByClientIdAsync(pending.Author.Id, pending.ClientId!);
+                if (original is null)
+                {
+                    pending.Completion.TrySetException(new StorageException("The message was neither stored nor found.", StorageErrorKind.Unavailable));
+                }
+                else
+                {
+                    pending.Completion.TrySetResult(new AppendResult(original, Duplicate: true));
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; none was acknowledged.")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "A batch of {Count} messages was refused; committing them one by one.")]
+    private static partial void LogBatchSplit(ILogger logger, Exception exception, int count);
+
+    private sealed class PendingMessage(long roomId, MessageAuthor author, string content, string? clientId)
+    {
+        public MessageAuthor Author => author;
+
+        public string? ClientId => clientId;
+
+        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public AppendResult? Result { get; set; }
+
+        public SqlStatement ToStatement(DateTimeOffset now) => ChatStore.InsertMessage(roomId, author.Id, content, clientId, now);
+
+        public Message ToMessage(long id, long seq, DateTime insertedAt) =>
+            new(id, roomId, seq, content, author, insertedAt, clientId);
+    }
+}
+
+/// <summary>A committed message; <see cref="Duplicate"/> when it was stored by an earlier send with the same client_id.</summary>
+public sealed record AppendResult(Message Message, bool Duplicate);

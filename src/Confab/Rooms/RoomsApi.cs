@@ -1,0 +1,33 @@
+using Confab.Accounts;
+using Confab.Api;
+
+namespace Confab.Rooms;
+
+/// <summary><c>GET /api/rooms</c>, <c>POST /api/rooms</c>, <c>GET /api/rooms/{slug}</c>, for holders of a bearer token.</summary>
+public static class RoomsApi
+{
+    public static IServiceCollection AddRooms(this IServiceCollection services) => services.AddSingleton<RoomDirectory>();
+
+    public static IEndpointRouteBuilder MapRooms(this IEndpointRouteBuilder endpoints)
+    {
+        var rooms = endpoints.MapGroup("/api/rooms").RequireAuthorization(AuthSetup.ApiUserPolicy);
+
+        rooms.MapGet("/", async (RoomDirectory directory, CancellationToken ct) => Results.Ok(await directory.ListAsync(ct)));
+
+        rooms.MapGet("/{slug}", async (string slug, RoomDirectory directory, CancellationToken ct) =>
+            await directory.GetAsync(slug, ct) is { } room ? Results.Ok(room) : Problems.NotFound($"There is no room '{slug}'."));
+
+        rooms.MapPost("/", async (CreateRoomRequest request, RoomDirectory directory, CancellationToken ct) =>
+        {
+            var result = await directory.CreateAsync(request.Name, request.Description, ct);
+            return result switch
+            {
+                { Room: { } room } => Results.Created($"/api/rooms/{room.Slug}", room),
+                { Conflict: true } => Problems.Conflict(result.Errors!),
+                _ => Problems.Validation(result.Errors!),
+            };
+        });
+
+        return endpoints;
+    }
+}

@@ -1,0 +1,65 @@
+using Confab.Messages;
+
+namespace Confab.Storage;
+
+public sealed partial class ChatStore
+{
+    private const string MessageColumns =
+        "m.id, m.room_id, m.seq, m.content, m.client_id, m.inserted_at, m.user_id, u.username";
+
+    /// <summary>
+    /// Inserts one message with the room's next <c>seq</c>, computed inside the transaction that commits it.
+    /// With a <c>client_id</c> the sender already used, nothing is inserted and no row comes back.
+    /// Returns <c>id, seq</c> of the new row. Five parameters: a group commit of N messages is N statements.
+    /// </summary>
+    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
+        new(
+            """
+            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at)
+            SELECT ?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = ?1), ?3, ?4, ?5
+            WHERE ?4 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE user_id = ?2 AND client_id = ?4)
+            RETURNING id, seq
+            """,
+            roomId, userId, content, clientId, DbTime.ToText(now));
+
+    public async Task<Message?> GetMessageByClientIdAsync(long userId, string clientId, CancellationToken cancellationToken = default)
+    {
+        var row = await QuerySingleAsync(
+            new SqlStatement($"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.user_id = ?1 AND m.client_id = ?2", userId, clientId),
+            cancellationToken);
+        return row is null ? null : ReadMessage(row);
+    }
+
+    /// <summary>The newest <paramref name="limit"/> messages before <paramref name="beforeSeq"/> (or the newest of all), oldest first.</summary>
+    public async Task<MessagePage> ListMessagesBeforeAsync(long roomId, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        var rows = (await executor.ExecuteAsync(
+            new SqlStatement(
+                $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3",
+                roomId, beforeSeq ?? long.MaxValue, limit + 1L),
+            cancellationToken)).Rows;
+        var page = rows.Take(limit).Select(ReadMessage).Reverse().ToList();
+        return new MessagePage(page, rows.Count > limit);
+    }
+
+    /// <summary>The first <paramref name="limit"/> messages after <paramref name="afterSeq"/> (and before <paramref name="beforeSeq"/>), oldest first.</summary>
+    public async Task<MessagePage> ListMessagesAfterAsync(long roomId, long afterSeq, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        var rows = (await executor.ExecuteAsync(
+            new SqlStatement(
+                $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq LIMIT ?4",
+                roomId, afterSeq, beforeSeq ?? long.MaxValue, limit + 1L),
+            cancellationToken)).Rows;
+        return new MessagePage(rows.Take(limit).Select(ReadMessage).ToList(), rows.Count > limit);
+    }
+
+    private static Message ReadMessage(SqlRow row) =>
+        new(
+            row.GetInt64("id"),
+            row.GetInt64("room_id"),
+            row.GetInt64("seq"),
+            row.GetString("content"),
+            new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")),
+            DbTime.Parse(row.GetString("inserted_at")),
+            row.GetNullableString("client_id"));
+}

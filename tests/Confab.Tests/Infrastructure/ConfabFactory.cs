@@ -1,0 +1,110 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Confab.Tests.Infrastructure;
+
+/// <summary>
+/// The real Confab app over a real SQLite file in its own temp folder, with its own signing key.
+/// Every test <c>await using</c>s one.
+/// </summary>
+public sealed class ConfabFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public ConfabFactory(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test")
+    {
+        Folder = TempFolder.Create();
+        Time = time;
+        Environment = environment;
+        this.settings = new Dictionary<string, string?>
+        {
+            ["Storage:DatabasePath"] = Path.Combine(Folder.Path, "confab.db"),
+            ["Confab:Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            this.settings[key] = value;
+        }
+    }
+
+    public TempFolder Folder { get; }
+
+    public TimeProvider? Time { get; }
+
+    public string Environment { get; }
+
+    public string DatabasePath => settings["Storage:DatabasePath"]!;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(Environment);
+        builder.UseContentRoot(Folder.Path);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (Time is not null)
+        {
+            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(Time)));
+        }
+    }
+
+    /// <summary>Registers a user and returns a client that sends their bearer token.</summary>
+    public async Task<HttpClient> ClientForNewUserAsync(string username, string password = "correct horse")
+    {
+        var client = CreateClient();
+        var registered = await client.PostAsJsonAsync("/api/users", new { username, email = $"{username}@example.com", password });
+        registered.EnsureSuccessStatusCode();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client, username, password));
+        return client;
+    }
+
+    public static async Task<string> TokenAsync(HttpClient client, string username, string password)
+    {
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { username, password });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("token").GetString()!;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Folder.Dispose();
+    }
+}
+
+public sealed class TempFolder : IDisposable
+{
+    private TempFolder(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static TempFolder Create()
+    {
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "confab-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return new TempFolder(path);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server process killed by a test may still be releasing the folder; /tmp is cleaned by the OS.
+        }
+    }
+}
