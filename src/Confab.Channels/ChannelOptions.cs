@@ -1,0 +1,110 @@
+namespace Confab.Channels;
+
+/// <summary>
+/// Limits and timeouts of Phoenix sockets. Every limit is on by default; every setter rejects out-of-range values
+/// with an <see cref="ArgumentOutOfRangeException"/> naming the setting, and the whole set is validated again at
+/// start-up.
+/// </summary>
+/// <example>
+/// <code>
+/// builder.Services.AddPhoenixChannels(options =>
+/// {
+///     options.MaxFrameBytes = 128 * 1024;
+///     options.IdleTimeout = TimeSpan.FromSeconds(90);
+/// });
+/// </code>
+/// </example>
+public sealed class ChannelOptions
+{
+    private int _maxFrameBytes = 64 * 1024;
+    private TimeSpan _idleTimeout = TimeSpan.FromSeconds(60);
+    private int _maxChannelsPerSocket = 100;
+    private int _outboundQueueCapacity = 1024;
+    private int _maxPendingRepliesPerSocket = 100;
+    private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Largest incoming message in bytes. Default 65,536 (64 KiB). A larger message closes the socket with 1009
+    /// ("message too big") while it is being received; at most this many bytes are buffered. Range 256 to 16 MiB.
+    /// </summary>
+    public int MaxFrameBytes
+    {
+        get => _maxFrameBytes;
+        set => _maxFrameBytes = InRange(value, 256, 16 * 1024 * 1024, nameof(MaxFrameBytes));
+    }
+
+    /// <summary>
+    /// The socket is closed (1001, reason "idle timeout") when nothing was received for this long. Default 60 seconds,
+    /// twice the official client's 30 s heartbeat, as Phoenix. Range 1 second to 1 day.
+    /// </summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout;
+        set => _idleTimeout = InRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), nameof(IdleTimeout));
+    }
+
+    /// <summary>
+    /// Channels one socket may have joined at once. Default 100, as Phoenix's <c>max_channels_per_transport</c>.
+    /// One more join is answered with <c>{"status":"error","response":{"reason":"too many channels joined"}}</c>.
+    /// Range 1 to 100,000.
+    /// </summary>
+    public int MaxChannelsPerSocket
+    {
+        get => _maxChannelsPerSocket;
+        set => _maxChannelsPerSocket = InRange(value, 1, 100_000, nameof(MaxChannelsPerSocket));
+    }
+
+    /// <summary>
+    /// Frames waiting to be written to one socket. Default 1,024. When the queue is full, droppable frames
+    /// (e.g. <c>presence_diff</c>, typing events) are dropped first; a socket whose queue is full of frames that
+    /// cannot be dropped is closed with 1011 so the client reconnects and resumes. Range 16 to 1,048,576.
+    /// </summary>
+    public int OutboundQueueCapacity
+    {
+        get => _outboundQueueCapacity;
+        set => _outboundQueueCapacity = InRange(value, 16, 1024 * 1024, nameof(OutboundQueueCapacity));
+    }
+
+    /// <summary>
+    /// Handlers of one socket that may still be running (returned an incomplete task) while the socket reads on.
+    /// Default 100. At the cap the socket stops reading until one finishes. Must not exceed
+    /// <see cref="OutboundQueueCapacity"/>. Range 1 to 100,000.
+    /// </summary>
+    public int MaxPendingRepliesPerSocket
+    {
+        get => _maxPendingRepliesPerSocket;
+        set => _maxPendingRepliesPerSocket = InRange(value, 1, 100_000, nameof(MaxPendingRepliesPerSocket));
+    }
+
+    /// <summary>
+    /// How long a closing socket may take: the server sends its close frame (after the frames already queued) and
+    /// waits this long for the client's close frame before aborting the connection. Applies to every server-side
+    /// close, including the 1001 "server shutting down" on application stop. Default 5 seconds.
+    /// Range 100 milliseconds to 5 minutes.
+    /// </summary>
+    public TimeSpan CloseTimeout
+    {
+        get => _closeTimeout;
+        set => _closeTimeout = InRange(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(CloseTimeout));
+    }
+
+    private static int InRange(int value, int min, int max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"ChannelOptions.{name} must be between {min} and {max}.");
+        }
+
+        return value;
+    }
+
+    private static TimeSpan InRange(TimeSpan value, TimeSpan min, TimeSpan max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"ChannelOptions.{name} must be between {min} and {max}.");
+        }
+
+        return value;
+    }
+}

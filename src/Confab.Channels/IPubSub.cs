@@ -1,0 +1,18 @@
+namespace Confab.Channels;
+
+/// <summary>
+/// Topic-based publish/subscribe, the equivalent of Phoenix.PubSub. The default <see cref="LocalPubSub"/> delivers
+/// within the process; a backplane (e.g. Redis) can replace it by registering its own <see cref="IPubSub"/> before
+/// or after <c>AddPhoenixChannels()</c> (the default is added with TryAdd).
+/// </summary>
+public interface IPubSub
+{
+    /// <summary>
+    /// Delivers <paramref name="message"/> to every subscriber of its topic (with a backplane, on every node).
+    /// Never waits for any socket's writes.
+    /// </summary>
+    ValueTask BroadcastAsync(Broadcast message, CancellationToken cancellationToken = default);
+
+    /// <summary>Subscribes in this process; dispose the result to unsubscribe.</summary>
+    IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber);
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Confab.Channels.Internal;
+
+/// <summary>
+/// The library's side of one joined channel: its join_ref, its pub/sub subscription, its presences, its end token,
+/// and the bookkeeping that lets <see cref="ChannelContext.Stop"/> wait for the running callback's reply.
+/// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without timers holds nothing to free; channel code may read Ended after the channel ends, so it is never disposed.")]
+internal sealed class ChannelEntry : IBroadcastSubscriber
+{
+    private readonly CancellationTokenSource _ended = new();
+    private readonly Lock _presenceGate = new();
+    private List<PresenceHandle>? _presences;
+    private bool _presencesReleased;
+    private IDisposable? _subscription;
+    private int _closed;
+    private int _busy;
+    private int _stopRequested;
+
+    public ChannelEntry(ChannelDispatcher dispatcher, string topic, string? joinRef, Channel channel, ChannelsRuntime runtime)
+    {
+        Dispatcher = dispatcher;
+        Topic = topic;
+        JoinRef = joinRef;
+        Channel = channel;
+        Context = new ChannelContext(this, runtime);
+        channel.Context = Context;
+    }
+
+    public ChannelDispatcher Dispatcher { get; }
+
+    public SocketConnection Connection => Dispatcher.Connection;
+
+    public string Topic { get; }
+
+    public string? JoinRef { get; }
+
+    public Channel Channel { get; }
+
+    public ChannelContext Context { get; }
+
+    public CancellationToken Ended => _ended.Token;
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public void Subscribe(IPubSub pubSub) => _subscription = pubSub.Subscribe(Topic, this);
+
+    public void OnBroadcast(Broadcast message)
+    {
+        if (!IsClosed)
+        {
+            Connection.SendBroadcast(message);
+        }
+    }
+
+    /// <summary>Stops broadcasts and cancels <see cref="Ended"/>; true only for the first caller.</summary>
+    public bool TryClose()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+
+        _subscription?.Dispose();
+        _ended.Cancel();
+        return true;
+    }
+
+    public void Push(string @event, JsonPayload payload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@event);
+        if (!IsClosed)
+        {
+            Connection.Send(Connection.Serializer.EncodeMessage(JoinRef, null, Topic, @event, payload.Utf8.Span));
+        }
+    }
+
+    public void PushBinary(string @event, ReadOnlySpan<byte> payload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@event);
+        if (!IsClosed)
+        {
+            Connection.Send(Connection.Serializer.EncodeBinaryPush(JoinRef, Topic, @event, payload));
+        }
+    }
+
+    public PresenceHandle TrackPresence(PresenceTracker tracker, string key, JsonPayload meta)
+    {
+        PresenceHandle handle = tracker.Track(Topic, key, meta, this);
+        lock (_presenceGate)
+        {
+            if (!_presencesReleased)
+            {
+                (_presences ??= []).Add(handle);
+                return handle;
+            }
+        }
+
+        // The channel ended while tracking: do not leave a ghost behind.
+        handle.Dispose();
+        throw new InvalidOperationException($"The channel on '{Topic}' has ended; it can no longer track presence.");
+    }
+
+    public void UntrackPresences()
+    {
+        List<PresenceHandle>? handles;
+        lock (_presenceGate)
+        {
+            handles = _presences;
+            _presences = null;
+            _presencesReleased = true;
+        }
+
+        if (handles is not null)
+        {
+            foreach (PresenceHandle handle in handles)
+            {
+                handle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A callback of the channel starts; a <see cref="ChannelContext.Stop"/> during it waits for its reply.</summary>
+    public void EnterCallback() => Interlocked.Increment(ref _busy);
+
+    /// <summary>A callback finished (its reply queued); true when a deferred stop must run now.</summary>
+    public bool ExitCallback() => Interlocked.Decrement(ref _busy) == 0 && Volatile.Read(ref _stopRequested) != 0;
+
+    /// <summary>Records a stop; true when no callback is running so the stop runs now.</summary>
+    public bool RequestStop()
+    {
+        Volatile.Write(ref _stopRequested, 1);
+        return Volatile.Read(ref _busy) == 0;
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Channels.Internal;
+
+/// <summary>The process-wide services every socket uses, resolved once.</summary>
+internal sealed class ChannelsRuntime(
+    IOptions<ChannelOptions> options,
+    IPubSub pubSub,
+    PresenceTracker presence,
+    TimeProvider timeProvider,
+    ChannelsMetrics metrics,
+    SocketRegistry registry,
+    ILoggerFactory loggerFactory)
+{
+    public ChannelOptions Options { get; } = options.Value;
+
+    public IPubSub PubSub { get; } = pubSub;
+
+    public PresenceTracker Presence { get; } = presence;
+
+    public TimeProvider TimeProvider { get; } = timeProvider;
+
+    public ChannelsMetrics Metrics { get; } = metrics;
+
+    public SocketRegistry Registry { get; } = registry;
+
+    public ILogger SocketLogger { get; } = loggerFactory.CreateLogger("Confab.Channels.Socket");
+}

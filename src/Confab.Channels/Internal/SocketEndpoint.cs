@@ -1,0 +1,185 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Confab.Channels.Internal;
+
+/// <summary>
+/// <c>GET {path}/websocket</c>: checks the request, the protocol version and the authToken subprotocol, runs the
+/// application's <see cref="PhoenixSocket.ConnectAsync"/> before the upgrade, then accepts and runs the socket.
+/// Refusals are plain HTTP answers with empty bodies, as Phoenix: 400 (not a WebSocket GET), 403 (bad vsn, bad
+/// token encoding, refused connect), 503 (shutting down).
+/// </summary>
+internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router, ChannelsRuntime runtime)
+{
+    private const string PhoenixSubprotocol = "phoenix";
+    private const string AuthTokenPrefix = "base64url.bearer.phx.";
+    private const string VersionParam = "vsn";
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        string method = context.Request.Method;
+        if (!(HttpMethods.IsGet(method) || HttpMethods.IsConnect(method)) || !context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        string connectionId = context.TraceIdentifier;
+        FrameSerializer? serializer = SelectSerializer(context.Request.Query[VersionParam]);
+        if (serializer is null)
+        {
+            ChannelsLog.UnsupportedVersion(runtime.SocketLogger, connectionId);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (!TryReadSubprotocols(context.WebSockets.WebSocketRequestedProtocols, out string? authToken, out bool offeredPhoenix))
+        {
+            ChannelsLog.InvalidAuthToken(runtime.SocketLogger, connectionId);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (runtime.Registry.IsStopping)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        IReadOnlyDictionary<string, string> parameters = ReadParams(context.Request.Query);
+        ConnectResult result = await socket.ConnectAsync(new SocketConnectContext(context, parameters, authToken));
+        if (!result.IsAccepted)
+        {
+            ChannelsLog.ConnectRefused(runtime.SocketLogger, connectionId);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        using WebSocket webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
+            SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
+            DangerousEnableCompression = false,
+        });
+
+        var connection = new SocketConnection(
+            webSocket,
+            serializer,
+            new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
+            router,
+            context.RequestServices,
+            runtime);
+        if (!runtime.Registry.TryRegister(connection))
+        {
+            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", discardPending: false, ChannelTerminateReason.ServerShutdown);
+        }
+
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            runtime.Registry.Unregister(connection);
+        }
+    }
+
+    /// <summary><c>vsn</c> 2.x selects V2, 1.x or no vsn V1 (as Phoenix); anything else is refused.</summary>
+    internal static FrameSerializer? SelectSerializer(StringValues vsn)
+    {
+        if (vsn.Count == 0)
+        {
+            return V1Serializer.Instance;
+        }
+
+        string version = vsn[0] ?? string.Empty;
+        string[] parts = version.Split('.');
+        foreach (string part in parts)
+        {
+            if (part.Length == 0 || !part.All(char.IsAsciiDigit))
+            {
+                return null;
+            }
+        }
+
+        return parts[0] switch
+        {
+            "1" => V1Serializer.Instance,
+            "2" => V2Serializer.Instance,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Finds <c>phoenix</c> and <c>base64url.bearer.phx.&lt;token&gt;</c> among the offered subprotocols. The token is
+    /// standard base64 (the client uses <c>btoa</c>) without padding; false when it cannot be decoded.
+    /// </summary>
+    internal static bool TryReadSubprotocols(IList<string> offered, out string? authToken, out bool offeredPhoenix)
+    {
+        authToken = null;
+        offeredPhoenix = false;
+        foreach (string protocol in offered)
+        {
+            if (protocol == PhoenixSubprotocol)
+            {
+                offeredPhoenix = true;
+            }
+            else if (protocol.StartsWith(AuthTokenPrefix, StringComparison.Ordinal))
+            {
+                if (!TryDecodeToken(protocol.AsSpan(AuthTokenPrefix.Length), out authToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryDecodeToken(ReadOnlySpan<char> encoded, out string? token)
+    {
+        token = null;
+        if (encoded.Length % 4 == 1)
+        {
+            return false;
+        }
+
+        int padding = (4 - (encoded.Length % 4)) % 4;
+        Span<char> padded = stackalloc char[encoded.Length + padding];
+        encoded.CopyTo(padded);
+        padded[encoded.Length..].Fill('=');
+        byte[] bytes = new byte[padded.Length / 4 * 3];
+        if (!Convert.TryFromBase64Chars(padded, bytes, out int written))
+        {
+            return false;
+        }
+
+        try
+        {
+            token = s_strictUtf8.GetString(bytes, 0, written);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static Dictionary<string, string> ReadParams(IQueryCollection query)
+    {
+        var parameters = new Dictionary<string, string>(query.Count, StringComparer.Ordinal);
+        foreach (var (key, values) in query)
+        {
+            if (key != VersionParam)
+            {
+                parameters[key] = values.Count > 0 ? values[0] ?? string.Empty : string.Empty;
+            }
+        }
+
+        return parameters;
+    }
+}
