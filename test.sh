@@ -10,6 +10,9 @@ mkdir -p "$results"
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "set-up: npm packages for the client suites (the official phoenix client)"
+(cd tests/clients && npm ci --no-audit --no-fund) || { echo "0 passed, 1 failed"; exit 1; }
+
 step "build (Release, warnings as errors)"
 if ! dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly; then
   echo "0 passed, 1 failed"
@@ -24,6 +27,10 @@ for project in tests/*/*.Tests.csproj; do
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 done
 
+step "Node suites: the official phoenix client against real server processes"
+(cd tests/clients && npm test)
+node_status=$?
+
 # Count from the results the runners wrote, not from what they printed.
 passed=0
 failed=0
@@ -35,8 +42,15 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
-if [ "$dotnet_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1 # the runner failed without a result file saying why (a crash, a hang): count it
+tap="$results/clients.tap"
+if [ -e "$tap" ]; then
+  p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+  f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+fi
+if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
+  failed=1 # a runner failed without a result saying why (a crash, a hang): count it
 fi
 
 printf '\n%d passed, %d failed\n' "$passed" "$failed"

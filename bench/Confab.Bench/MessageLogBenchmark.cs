@@ -36,7 +36,8 @@ public static class MessageLogBenchmark
         var store = new ChatStore(executor);
         var user = await store.CreateUserAsync("bench", "bench@example.com", "x", DateTimeOffset.UtcNow)
             ?? throw new InvalidOperationException("could not create the bench user");
-        var author = new Confab.Messages.MessageAuthor(user.Id, user.Username);
+        var author = new MessageAuthor(user.Id, user.Username);
+        var rooms = await store.ListRoomsAsync();
 
         var log = new MessageLog(store, TimeProvider.System, Options.Create(new MessageLogOptions { MaxBatchSize = maxBatch }), NullLogger<MessageLog>.Instance);
         await log.StartAsync(CancellationToken.None);
@@ -45,7 +46,7 @@ public static class MessageLogBenchmark
         await Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
         {
             var mine = latencies[sender] = new List<double>(100_000);
-            var room = 1 + (sender % 3);
+            var room = rooms[sender % rooms.Count];
             while (clock.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();

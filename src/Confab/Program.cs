@@ -1,6 +1,7 @@
 using Confab.Accounts;
 using Confab.Api;
 using Confab.Messages;
+using Confab.Realtime;
 using Confab.Rooms;
 using Confab.Storage;
 
@@ -11,6 +12,7 @@ builder.Services.AddStorage();
 builder.Services.AddAccounts();
 builder.Services.AddRooms();
 builder.Services.AddMessages();
+builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddApi();
 
 var app = builder.Build();
@@ -20,6 +22,7 @@ app.MapHealth();
 app.MapAccounts();
 app.MapRooms();
 app.MapMessages();
+app.MapRealtime();
 
 app.Run();
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Confab.Accounts;
 using Confab.Messages;
+using Confab.Realtime;
 using Confab.Rooms;
 
 namespace Confab.Api;
@@ -19,6 +20,13 @@ namespace Confab.Api;
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(Message))]
 [JsonSerializable(typeof(MessagePage))]
+[JsonSerializable(typeof(JoinReply))]
+[JsonSerializable(typeof(MessageAck))]
+[JsonSerializable(typeof(UserTyping))]
+[JsonSerializable(typeof(PresenceMeta))]
+[JsonSerializable(typeof(ReasonReply))]
+[JsonSerializable(typeof(RateLimitedReply))]
+[JsonSerializable(typeof(FieldErrorsReply))]
 public sealed partial class ConfabJsonContext : JsonSerializerContext;
 
 public sealed record RegisterRequest(string? Username, string? Email, string? Password);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Confab.Rooms;
 using Confab.Storage;
 using Microsoft.Extensions.Options;
 
@@ -36,11 +37,17 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Runs on the writer after each commit, with the messages it stored, in commit order (so in <c>seq</c> order per
+    /// room), before their senders are answered. Handlers must be quick and must not throw: they publish, nothing more.
+    /// </summary>
+    public event Action<IReadOnlyList<CommittedMessage>>? Committed;
+
     /// <summary>Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).</summary>
     public async ValueTask<AppendResult> AppendAsync(
-        long roomId, MessageAuthor author, string content, string? clientId, CancellationToken cancellationToken = default)
+        Room room, MessageAuthor author, string content, string? clientId, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingMessage(roomId, author, content, clientId);
+        var pending = new PendingMessage(room, author, content, clientId);
         if (!queue.Writer.TryWrite(pending))
         {
             try
@@ -129,6 +136,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             return;
         }
 
+        var committed = new List<CommittedMessage>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var pending = batch[i];
@@ -137,7 +145,13 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             {
                 var message = pending.ToMessage(rows[0].GetInt64("id"), rows[0].GetInt64("seq"), DbTime.Stored(now));
                 pending.Result = new AppendResult(message, Duplicate: false);
+                committed.Add(new CommittedMessage(pending.Room, message));
             }
+        }
+
+        if (committed.Count > 0)
+        {
+            Committed?.Invoke(committed);
         }
 
         foreach (var pending in batch)
@@ -168,8 +182,10 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "A batch of {Count} messages was refused; committing them one by one.")]
     private static partial void LogBatchSplit(ILogger logger, Exception exception, int count);
 
-    private sealed class PendingMessage(long roomId, MessageAuthor author, string content, string? clientId)
+    private sealed class PendingMessage(Room room, MessageAuthor author, string content, string? clientId)
     {
+        public Room Room => room;
+
         public MessageAuthor Author => author;
 
         public string? ClientId => clientId;
@@ -178,12 +194,15 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
         public AppendResult? Result { get; set; }
 
-        public SqlStatement ToStatement(DateTimeOffset now) => ChatStore.InsertMessage(roomId, author.Id, content, clientId, now);
+        public SqlStatement ToStatement(DateTimeOffset now) => ChatStore.InsertMessage(room.Id, author.Id, content, clientId, now);
 
         public Message ToMessage(long id, long seq, DateTime insertedAt) =>
-            new(id, roomId, seq, content, author, insertedAt, clientId);
+            new(id, room.Id, seq, content, author, insertedAt, clientId);
     }
 }
+
+/// <summary>A message just committed, with its room (for the topic it is broadcast on).</summary>
+public sealed record CommittedMessage(Room Room, Message Message);
 
 /// <summary>A committed message; <see cref="Duplicate"/> when it was stored by an earlier send with the same client_id.</summary>
 public sealed record AppendResult(Message Message, bool Duplicate);

@@ -48,7 +48,7 @@ public sealed class MessagePoster : IDisposable
             }
         }
 
-        var appended = await log.AppendAsync(room.Id, author, text, clientId, cancellationToken);
+        var appended = await log.AppendAsync(room, author, text, clientId, cancellationToken);
         return PostResult.Posted(appended.Message, appended.Duplicate);
     }
 

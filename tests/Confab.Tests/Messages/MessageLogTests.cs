@@ -1,4 +1,5 @@
 using Confab.Messages;
+using Confab.Rooms;
 using Confab.Storage;
 using Confab.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,9 @@ namespace Confab.Tests.Messages;
 
 public sealed class MessageLogTests
 {
+    private static readonly Room General = new(1, "General", "", "general", DateTime.UtcNow);
+    private static readonly Room Ghost = new(999, "Ghost", "", "ghost", DateTime.UtcNow);
+
     [Fact]
     public async Task A_message_that_cannot_be_stored_fails_alone_and_the_rest_of_its_batch_commits()
     {
@@ -17,7 +21,7 @@ public sealed class MessageLogTests
 
         // Queued together, so they share a group commit; room 999 does not exist (foreign key).
         var sends = Enumerable.Range(0, 30)
-            .Select(i => log.AppendAsync(i == 15 ? 999 : 1, alice, $"m{i}", null).AsTask())
+            .Select(i => log.AppendAsync(i == 15 ? Ghost : General, alice, $"m{i}", null).AsTask())
             .ToList();
         var failed = await Assert.ThrowsAsync<StorageException>(() => sends[15]).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -38,7 +42,7 @@ public sealed class MessageLogTests
 
         for (var i = 0; i < 20; i++)
         {
-            var result = await log.AppendAsync(1, new MessageAuthor(1, "alice"), $"m{i}", $"k{i}").AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            var result = await log.AppendAsync(General, new MessageAuthor(1, "alice"), $"m{i}", $"k{i}").AsTask().WaitAsync(TimeSpan.FromSeconds(10));
             var stored = await store.GetMessageByClientIdAsync(1, $"k{i}");
             Assert.Equal(result.Message, stored);
         }

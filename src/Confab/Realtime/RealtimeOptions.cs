@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Confab.Realtime;
+
+/// <summary>The room channel's limits. Bound from <c>Confab:Realtime</c>.</summary>
+public sealed class RealtimeOptions
+{
+    public const string Section = "Confab:Realtime";
+
+    /// <summary>Messages in a plain join's reply (the newest, oldest first). Default 50.</summary>
+    [Range(0, 500, ErrorMessage = "Confab:Realtime:JoinHistory must be between 0 and 500.")]
+    public int JoinHistory { get; set; } = 50;
+
+    /// <summary>The most messages a join with <c>last_seq</c> returns; beyond, the reply says <c>"has_more": true</c>. Default 500.</summary>
+    [Range(1, 5000, ErrorMessage = "Confab:Realtime:JoinBacklog must be between 1 and 5000.")]
+    public int JoinBacklog { get; set; } = 500;
+
+    /// <summary>At most one <c>user_typing</c> per user per room per this interval is forwarded. Default 1 s.</summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

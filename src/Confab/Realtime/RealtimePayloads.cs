@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using Confab.Messages;
+
+namespace Confab.Realtime;
+
+/// <summary><c>{"messages": [...], "has_more": true}</c>; <c>has_more</c> only when the backlog was cut.</summary>
+public sealed record JoinReply(
+    IReadOnlyList<Message> Messages,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? HasMore);
+
+/// <summary>The reply to <c>new_message</c>: <c>{"message_id": 42, "seq": 7}</c>.</summary>
+public sealed record MessageAck(long MessageId, long Seq);
+
+/// <summary><c>{"user_id": 3, "username": "alice"}</c>.</summary>
+public sealed record UserTyping(long UserId, string Username);
+
+/// <summary>A presence meta before the tracker adds <c>phx_ref</c>: <c>{"online_at": 1764324000, "username": "alice"}</c>.</summary>
+public sealed record PresenceMeta(long OnlineAt, string Username);
+
+/// <summary><c>{"reason": "room not found"}</c>.</summary>
+public sealed record ReasonReply(string Reason);
+
+/// <summary><c>{"reason": "Too many messages. Please slow down.", "retry_after_ms": 4200}</c>.</summary>
+public sealed record RateLimitedReply(string Reason, long RetryAfterMs);
+
+/// <summary><c>{"errors": {"content": ["content can't be blank"]}}</c>.</summary>
+public sealed record FieldErrorsReply(IReadOnlyDictionary<string, string[]> Errors);

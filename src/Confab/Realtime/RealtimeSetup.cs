@@ -1,0 +1,25 @@
+using Confab.Channels;
+
+namespace Confab.Realtime;
+
+public static class RealtimeSetup
+{
+    /// <summary>The Phoenix Channels server (<c>Channels</c> section), Confab's socket and room channel, and live message broadcasts.</summary>
+    public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddPhoenixChannels(options => configuration.GetSection("Channels").Bind(options));
+        services.AddPhoenixSocket<UserSocket>();
+        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TypingThrottle>();
+        services.AddHostedService<RoomBroadcasts>();
+        return services;
+    }
+
+    /// <summary>The socket at <c>/socket/websocket</c>.</summary>
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapPhoenixSocket<UserSocket>("/socket");
+        return app;
+    }
+}

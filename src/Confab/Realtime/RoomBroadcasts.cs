@@ -1,0 +1,58 @@
+using Confab.Api;
+using Confab.Channels;
+using Confab.Messages;
+
+namespace Confab.Realtime;
+
+/// <summary>
+/// Publishes every committed message as <c>new_message</c> on <c>room:&lt;slug&gt;</c>, once, in commit order, whichever
+/// transport posted it. The payload is encoded once here; sockets write those bytes, and in-process subscribers (the web UI)
+/// get the <see cref="Message"/> itself as <see cref="Broadcast.Value"/>.
+/// </summary>
+public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ILogger<RoomBroadcasts> logger) : IHostedService
+{
+    public const string NewMessageEvent = "new_message";
+
+    public static string Topic(string slug) => RoomChannel.TopicPrefix + slug;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        log.Committed += Publish;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        log.Committed -= Publish;
+        return Task.CompletedTask;
+    }
+
+    private void Publish(IReadOnlyList<CommittedMessage> committed)
+    {
+        foreach (var (room, message) in committed)
+        {
+            var payload = JsonPayload.Serialize(message, ConfabJsonContext.Default.Message);
+            var published = pubSub.BroadcastAsync(new Broadcast(Topic(room.Slug), NewMessageEvent, payload, message));
+            if (!published.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(published, room.Slug);
+            }
+        }
+    }
+
+    private async Task ObserveAsync(ValueTask published, string slug)
+    {
+        try
+        {
+            await published;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Committed but not delivered live: clients get it on their next join with last_seq.
+            LogPublishFailed(logger, e, slug);
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Error, Message = "Publishing a committed message to room {Slug} failed.")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string slug);
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Confab.Api;
+using Confab.Channels;
+using Confab.Messages;
+using Confab.Rooms;
+using Confab.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Realtime;
+
+/// <summary>
+/// The room channel, topic <c>room:&lt;slug&gt;</c> (the contract is in DESIGN.md).
+/// <list type="bullet">
+/// <item><c>phx_join</c> <c>{}</c> or <c>{"last_seq": 7}</c>: ok <c>{"messages": [...]}</c> (the newest 50, or everything after 7 up to 500,
+/// then <c>"has_more": true</c>); error <c>{"reason": "room not found"}</c> or <c>{"reason": "unauthorized"}</c>.</item>
+/// <item><c>new_message</c> <c>{"content": "hi", "client_id": "k1"}</c>: ok <c>{"message_id": 42, "seq": 7}</c> once committed, and
+/// <c>new_message</c> broadcast to the room; error <c>{"errors": {...}}</c>, or, rate limited,
+/// <c>{"reason": "Too many messages. Please slow down.", "retry_after_ms": 4200}</c>.</item>
+/// <item><c>typing</c> <c>{}</c>: no reply; the others get <c>user_typing</c> <c>{"user_id": 3, "username": "alice"}</c>.</item>
+/// </list>
+/// Presence: each joined channel is one meta <c>{"online_at", "username"}</c> under the user's id.
+/// </summary>
+public sealed class RoomChannel(
+    RoomDirectory rooms, ChatStore store, MessagePoster poster, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options)
+    : Channel
+{
+    public const string TopicPrefix = "room:";
+    public const string RateLimitedReason = "Too many messages. Please slow down.";
+
+    private Room? room;
+    private SocketUser? user;
+
+    public override async ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
+    {
+        if (Context.Socket.Assigns is not SocketUser socketUser || socketUser.TokenExpiresAt <= time.GetUtcNow())
+        {
+            return JoinResult.Error(Reason("unauthorized"));
+        }
+
+        if (await rooms.GetAsync(Context.Topic[TopicPrefix.Length..], cancellationToken) is not { } found)
+        {
+            return JoinResult.Error(Reason("room not found"));
+        }
+
+        long? lastSeq = null;
+        if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("last_seq", out var given) && given.ValueKind != JsonValueKind.Null)
+        {
+            if (given.ValueKind != JsonValueKind.Number || !given.TryGetInt64(out var seq) || seq < 0)
+            {
+                return JoinResult.Error(Reason("last_seq must be a non-negative integer"));
+            }
+
+            lastSeq = seq;
+        }
+
+        var history = lastSeq is { } after
+            ? await store.ListMessagesAfterAsync(found.Id, after, beforeSeq: null, options.Value.JoinBacklog, cancellationToken)
+            : await store.ListMessagesBeforeAsync(found.Id, beforeSeq: null, options.Value.JoinHistory, cancellationToken);
+
+        room = found;
+        user = socketUser;
+        var hasMore = lastSeq is not null && history.HasMore ? true : (bool?)null;
+        return JoinResult.Ok(JsonPayload.Serialize(new JoinReply(history.Messages, hasMore), ConfabJsonContext.Default.JoinReply));
+    }
+
+    public override ValueTask AfterJoinAsync(CancellationToken cancellationToken)
+    {
+        var meta = new PresenceMeta(time.GetUtcNow().ToUnixTimeSeconds(), user!.Username);
+        Context.TrackPresence(Key(user.Id), JsonPayload.Serialize(meta, ConfabJsonContext.Default.PresenceMeta));
+        Context.PushPresenceState();
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask<Reply?> HandleInAsync(string @event, JsonElement payload, CancellationToken cancellationToken) =>
+        @event switch
+        {
+            "new_message" => PostAsync(payload, cancellationToken),
+            "typing" => Typing(),
+            _ => ValueTask.FromResult<Reply?>(Reply.Error(Reason($"unknown event '{Truncate(@event)}'"))),
+        };
+
+    private async ValueTask<Reply?> PostAsync(JsonElement payload, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var content = OptionalString(payload, "content", errors);
+        var clientId = OptionalString(payload, "client_id", errors);
+        if (errors.Count > 0)
+        {
+            return Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(errors), ConfabJsonContext.Default.FieldErrorsReply));
+        }
+
+        PostResult result;
+        try
+        {
+            result = await poster.PostAsync(room!, new MessageAuthor(user!.Id, user.Username), content, clientId, cancellationToken);
+        }
+        catch (StorageException)
+        {
+            // Not committed, so not acknowledged: the client may retry (with its client_id, safely).
+            return Reply.Error(Reason("the message could not be saved; please retry"));
+        }
+
+        return result.Outcome switch
+        {
+            PostOutcome.Posted => Reply.Ok(JsonPayload.Serialize(new MessageAck(result.Message!.Id, result.Message.Seq), ConfabJsonContext.Default.MessageAck)),
+            PostOutcome.RateLimited => Reply.Error(JsonPayload.Serialize(
+                new RateLimitedReply(RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
+            _ => Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(result.Errors!), ConfabJsonContext.Default.FieldErrorsReply)),
+        };
+    }
+
+    private ValueTask<Reply?> Typing()
+    {
+        if (typing.TryPass(user!.Id, room!.Id))
+        {
+            var payload = JsonPayload.Serialize(new UserTyping(user.Id, user.Username), ConfabJsonContext.Default.UserTyping);
+            return Ignore(Context.BroadcastFromAsync("user_typing", payload, droppable: true));
+        }
+
+        return ValueTask.FromResult<Reply?>(null);
+    }
+
+    private static async ValueTask<Reply?> Ignore(ValueTask broadcast)
+    {
+        await broadcast;
+        return null;
+    }
+
+    private static string? OptionalString(JsonElement payload, string name, Dictionary<string, string[]> errors)
+    {
+        if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[name] = [$"{name} must be a string"];
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40];
+
+    private static JsonPayload Reason(string reason) => JsonPayload.Serialize(new ReasonReply(reason), ConfabJsonContext.Default.ReasonReply);
+}

@@ -1,0 +1,197 @@
+// The room channel through the official phoenix client against a real Confab process.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { Presence } from "phoenix";
+import { startServer, newUser, postMessage } from "./support/server.mjs";
+import { connect, disconnectAll, reply, errorReply, eventually, collect } from "./support/phoenix.mjs";
+
+let server;
+let alice;
+let bob;
+
+before(async () => {
+  server = await startServer({ env: { Confab__Messages__RateLimitCount: "1000" } });
+  alice = await newUser(server, "alice");
+  bob = await newUser(server, "bob");
+});
+after(async () => server?.close());
+afterEach(() => disconnectAll());
+
+function join(user, room, params = {}, beforeJoin = () => {}) {
+  const socket = connect(server, { token: user.token });
+  const channel = socket.channel(`room:${room}`, params);
+  const extra = beforeJoin(channel);
+  return { socket, channel, extra, joined: reply(channel.join()) };
+}
+
+/** A raw upgrade request, to see the HTTP answer the client never shows. */
+function upgradeStatus(path) {
+  return new Promise((ok, fail) => {
+    const request = httpRequest(`${server.url}${path}`, {
+      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+    });
+    request.on("response", (response) => ok(response.statusCode));
+    request.on("upgrade", (response, socket) => {
+      socket.destroy();
+      ok(response.statusCode);
+    });
+    request.on("error", fail);
+    request.end();
+  });
+}
+
+test("connect with a token, join, and get the room's history oldest first", async () => {
+  await postMessage(server, alice, "tech-talk", "first");
+  await postMessage(server, alice, "tech-talk", "second");
+
+  const { joined } = join(bob, "tech-talk");
+  const { messages } = await joined;
+
+  assert.deepEqual(messages.map((m) => m.content), ["first", "second"]);
+  assert.deepEqual(messages.map((m) => m.seq), [1, 2]);
+  assert.equal(messages[0].user.username, "alice");
+  assert.match(messages[0].inserted_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+});
+
+test("a push gets a reply after commit and is broadcast to both clients, sender included", async () => {
+  const a = join(alice, "general");
+  const b = join(bob, "general");
+  await Promise.all([a.joined, b.joined]);
+  const seenByAlice = collect(a.channel, "new_message");
+  const seenByBob = collect(b.channel, "new_message");
+
+  const ack = await reply(a.channel.push("new_message", { content: "hello bob", client_id: "k1" }));
+
+  assert.equal(typeof ack.message_id, "number");
+  assert.equal(typeof ack.seq, "number");
+  await eventually(() => seenByAlice.length === 1 && seenByBob.length === 1, 5000, "both to see the broadcast");
+  for (const seen of [seenByAlice[0], seenByBob[0]]) {
+    assert.equal(seen.id, ack.message_id);
+    assert.equal(seen.seq, ack.seq);
+    assert.equal(seen.content, "hello bob");
+    assert.equal(seen.client_id, "k1");
+    assert.deepEqual(seen.user, { id: alice.id, username: "alice" });
+  }
+
+  // A retry with the same client_id returns the original and broadcasts nothing new.
+  const retry = await reply(a.channel.push("new_message", { content: "hello bob", client_id: "k1" }));
+  assert.deepEqual(retry, ack);
+  await reply(a.channel.push("new_message", { content: "marker" }));
+  await eventually(() => seenByBob.length === 2, 5000, "the marker");
+  assert.equal(seenByBob[1].content, "marker");
+});
+
+test("invalid content gets an error reply with the field error", async () => {
+  const a = join(alice, "random");
+  await a.joined;
+
+  const blank = await errorReply(a.channel.push("new_message", { content: "   " }));
+  const long = await errorReply(a.channel.push("new_message", { content: "x".repeat(2001) }));
+
+  assert.deepEqual(blank, { errors: { content: ["content can't be blank"] } });
+  assert.deepEqual(long, { errors: { content: ["content must be at most 2000 characters"] } });
+});
+
+test("a REST post reaches socket subscribers the same way", async () => {
+  const b = join(bob, "random");
+  await b.joined;
+  const seen = collect(b.channel, "new_message");
+
+  const posted = await postMessage(server, alice, "random", "via rest");
+
+  await eventually(() => seen.length === 1, 5000, "the broadcast");
+  assert.equal(seen[0].id, posted.id);
+  assert.equal(seen[0].content, "via rest");
+});
+
+test("typing reaches the others only", async () => {
+  const a = join(alice, "general");
+  const b = join(bob, "general");
+  await Promise.all([a.joined, b.joined]);
+  const aliceSees = collect(a.channel, "user_typing");
+  const bobSees = collect(b.channel, "user_typing");
+
+  a.channel.push("typing", {});
+
+  await eventually(() => bobSees.length === 1, 5000, "bob to see alice typing");
+  assert.deepEqual(bobSees[0], { user_id: alice.id, username: "alice" });
+  // Alice's own pushes after it are answered in order: by then her typing frame was handled.
+  await reply(a.channel.push("new_message", { content: "after typing" }));
+  assert.equal(aliceSees.length, 0);
+});
+
+test("presence: two users, and one user with two sockets is one key with two metas", async () => {
+  // As an app does it: the Presence exists before the join, so it sees the state pushed right after the reply.
+  const a = join(alice, "tech-talk", {}, (channel) => new Presence(channel));
+  await a.joined;
+  const presence = a.extra;
+  const synced = [];
+  presence.onSync(() => synced.push(presence.list((id, { metas }) => ({ id, count: metas.length, username: metas[0].username }))));
+
+  const b1 = join(bob, "tech-talk");
+  await b1.joined;
+  await eventually(() => synced.at(-1)?.length === 2, 5000, "alice to see bob");
+  const b2 = join(bob, "tech-talk");
+  await b2.joined;
+
+  const state = await eventually(() => {
+    const last = synced.at(-1);
+    const bobEntry = last?.find((p) => p.id === String(bob.id));
+    return bobEntry?.count === 2 ? last : null;
+  }, 5000, "bob's two metas");
+  assert.deepEqual(
+    state.sort((x, y) => x.id.localeCompare(y.id)),
+    [
+      { id: String(alice.id), count: 1, username: "alice" },
+      { id: String(bob.id), count: 2, username: "bob" },
+    ].sort((x, y) => x.id.localeCompare(y.id)),
+  );
+  const metas = presence.state[String(bob.id)].metas;
+  assert.notEqual(metas[0].phx_ref, metas[1].phx_ref);
+  assert.equal(typeof metas[0].online_at, "number");
+
+  // One of bob's sockets leaves: still one key, one meta; then the other: the key is gone.
+  b2.socket.disconnect();
+  await eventually(() => synced.at(-1)?.find((p) => p.id === String(bob.id))?.count === 1, 5000, "one meta left");
+  b1.channel.leave();
+  await eventually(() => synced.at(-1)?.length === 1, 5000, "bob gone");
+});
+
+test("leave: the channel closes and broadcasts stop", async () => {
+  const a = join(alice, "general");
+  const b = join(bob, "general");
+  await Promise.all([a.joined, b.joined]);
+  const seen = collect(b.channel, "new_message");
+
+  await new Promise((ok) => b.channel.leave().receive("ok", ok));
+  assert.equal(b.channel.state, "closed");
+  await reply(a.channel.push("new_message", { content: "after bob left" }));
+  await new Promise((ok) => setTimeout(ok, 200));
+
+  assert.equal(seen.length, 0);
+});
+
+test("joining an unknown room is rejected with 'room not found'", async () => {
+  const socket = connect(server, { token: alice.token });
+  const channel = socket.channel("room:no-such-room", {});
+
+  const error = await errorReply(channel.join());
+
+  assert.deepEqual(error, { reason: "room not found" });
+  channel.leave();
+});
+
+test("a bad token is refused before the upgrade", async () => {
+  const errors = [];
+  const socket = connect(server, { token: alice.token + "x" }, { reconnectAfterMs: () => 60_000 });
+  socket.onError((e) => errors.push(e));
+  let opened = false;
+  socket.onOpen(() => (opened = true));
+
+  await eventually(() => errors.length > 0, 5000, "the refusal");
+  assert.equal(opened, false);
+  assert.equal(await upgradeStatus("/socket/websocket?token=bad&vsn=2.0.0"), 403);
+  assert.equal(await upgradeStatus("/socket/websocket?vsn=2.0.0"), 403);
+  assert.equal(await upgradeStatus(`/socket/websocket?token=${encodeURIComponent(alice.token)}&vsn=2.0.0`), 101);
+});
