@@ -4,6 +4,7 @@ using Confab.Messages;
 using Confab.Realtime;
 using Confab.Rooms;
 using Confab.Storage;
+using Confab.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseContainerPort();
@@ -14,15 +15,18 @@ builder.Services.AddRooms();
 builder.Services.AddMessages();
 builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddApi();
+builder.Services.AddWeb();
 
 var app = builder.Build();
 
-app.UseApi();
+app.UseErrorPages();
+app.UseAccounts();
 app.MapHealth();
 app.MapAccounts();
 app.MapRooms();
 app.MapMessages();
 app.MapRealtime();
+app.MapWeb();
 
 app.Run();
 

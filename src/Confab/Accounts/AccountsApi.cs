@@ -1,6 +1,4 @@
 using Confab.Api;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Confab.Accounts;
 
@@ -45,15 +43,13 @@ public static class AccountsApi
                 return InvalidCredentials();
             }
 
-            await context.SignInAsync(
-                CookieAuthenticationDefaults.AuthenticationScheme,
-                UserPrincipal.Create(user.Id, user.Username, CookieAuthenticationDefaults.AuthenticationScheme));
+            await CookieSession.SignInAsync(context, user);
             return Results.Ok(UserResponse.From(user));
         });
 
         auth.MapPost("/logout", async (HttpContext context) =>
         {
-            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await CookieSession.SignOutAsync(context);
             return Results.NoContent();
         });
 

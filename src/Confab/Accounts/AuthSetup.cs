@@ -52,6 +52,14 @@ public static class AuthSetup
         return services;
     }
 
+    /// <summary>Who is calling (cookie or bearer token) and what they may do.</summary>
+    public static WebApplication UseAccounts(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
     private static Task Deny(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         if (context.Request.Path.StartsWithSegments("/api"))

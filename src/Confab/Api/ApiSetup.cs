@@ -34,13 +34,4 @@ public static class ApiSetup
         services.AddProblemDetails();
         return services;
     }
-
-    public static WebApplication UseApi(this WebApplication app)
-    {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        return app;
-    }
 }

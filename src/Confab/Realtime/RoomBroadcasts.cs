@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Confab.Api;
 using Confab.Channels;
 using Confab.Messages;
@@ -12,8 +14,15 @@ namespace Confab.Realtime;
 public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ILogger<RoomBroadcasts> logger) : IHostedService
 {
     public const string NewMessageEvent = "new_message";
+    public const string TypingEvent = "user_typing";
 
     public static string Topic(string slug) => RoomChannel.TopicPrefix + slug;
+
+    public static JsonPayload TypingPayload(UserTyping typing) => JsonPayload.Serialize(typing, ConfabJsonContext.Default.UserTyping);
+
+    /// <summary>A broadcast's value: the object itself when it was published in this process, else decoded from its JSON.</summary>
+    public static T? Read<T>(Broadcast broadcast, JsonTypeInfo<T> type) where T : class =>
+        broadcast.Value as T ?? JsonSerializer.Deserialize(broadcast.Payload.Utf8.Span, type);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

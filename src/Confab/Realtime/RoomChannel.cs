@@ -113,8 +113,8 @@ public sealed class RoomChannel(
     {
         if (typing.TryPass(user!.Id, room!.Id))
         {
-            var payload = JsonPayload.Serialize(new UserTyping(user.Id, user.Username), ConfabJsonContext.Default.UserTyping);
-            return Ignore(Context.BroadcastFromAsync("user_typing", payload, droppable: true));
+            var notice = new UserTyping(user.Id, user.Username);
+            return Ignore(Context.BroadcastFromAsync(RoomBroadcasts.TypingEvent, RoomBroadcasts.TypingPayload(notice), notice, droppable: true));
         }
 
         return ValueTask.FromResult<Reply?>(null);

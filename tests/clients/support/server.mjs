@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const dll = process.env.CONFAB_DLL ?? join(repo, "src/Confab/bin/Release/net10.0/Confab.dll");
+// The published app (test.sh publishes it), run from its own folder so that it finds its wwwroot.
+const dll = process.env.CONFAB_DLL ?? join(repo, "artifacts/confab/Confab.dll");
 
 export async function freePort() {
   return new Promise((ok, fail) => {
@@ -25,7 +26,7 @@ export async function freePort() {
 
 /** Starts Confab; `restart()` starts it again on the same port and database. */
 export async function startServer({ env = {} } = {}) {
-  if (!existsSync(dll)) throw new Error(`${dll} is missing: build Confab first (dotnet build -c Release)`);
+  if (!existsSync(dll)) throw new Error(`${dll} is missing: publish Confab first (dotnet publish src/Confab -c Release -o artifacts/confab)`);
   const folder = mkdtempSync(join(tmpdir(), "confab-clients-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -42,7 +43,7 @@ export async function startServer({ env = {} } = {}) {
 
   async function start() {
     output = "";
-    child = spawn("dotnet", [dll, "--urls", url], { cwd: folder, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn("dotnet", [dll, "--urls", url], { cwd: dirname(dll), env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     const deadline = Date.now() + 30_000;
@@ -70,6 +71,7 @@ export async function startServer({ env = {} } = {}) {
     url,
     socketUrl: `ws://127.0.0.1:${port}/socket`,
     output: () => output,
+    start,
     stop,
     restart: async () => {
       await stop();

@@ -1,0 +1,402 @@
+using System.Globalization;
+using Confab.Accounts;
+using Confab.Api;
+using Confab.Channels;
+using Confab.Messages;
+using Confab.Realtime;
+using Confab.Rooms;
+using Confab.Storage;
+using Confab.Web.Chat;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+
+namespace Confab.Web.Pages;
+
+/// <summary>
+/// A room, live: history with older pages on scroll, new messages as they commit, typing, who is online.
+/// It uses the same core as the sockets: <see cref="MessagePoster"/> to send, the room's <see cref="IPubSub"/> topic
+/// to receive, and <see cref="PresenceTracker"/> to be seen, so browser and socket users see each other.
+/// </summary>
+public sealed partial class RoomPage : IBroadcastSubscriber
+{
+    private const int PageSize = 50;
+    private const int MaxLoaded = 2000;
+
+    private readonly SortedDictionary<long, Message> messages = [];
+    private Room? room;
+    private MessageAuthor me = new(0, "");
+    private bool hasOlder;
+    private bool connected;
+    private bool ready;
+    private string draft = "";
+    private (string Text, string ClientId)? unacknowledged;
+    private string? sendError;
+    private string typingText = "";
+    private IReadOnlyList<OnlineUser> online = [];
+    private TypingIndicator? typing;
+    private ITimer? typingTimer;
+    private IDisposable? subscription;
+    private PresenceHandle? presence;
+    private TimeZoneInfo zone = TimeZoneInfo.Utc;
+    private ElementReference list;
+    private ElementReference composer;
+    private ElementReference form;
+    private IJSObjectReference? module;
+    private DotNetObjectReference<RoomPage>? self;
+    private ScrollIntent scroll;
+
+    private enum ScrollIntent
+    {
+        None,
+        Appended,
+        AppendedMine,
+        Prepended,
+    }
+
+    [Parameter]
+    public string Slug { get; set; } = "";
+
+    [CascadingParameter]
+    private Task<AuthenticationState> Authentication { get; set; } = default!;
+
+    [Inject] private RoomDirectory Rooms { get; set; } = default!;
+    [Inject] private ChatStore Store { get; set; } = default!;
+    [Inject] private MessagePoster Poster { get; set; } = default!;
+    [Inject] private IPubSub PubSub { get; set; } = default!;
+    [Inject] private PresenceTracker Presence { get; set; } = default!;
+    [Inject] private TypingThrottle Throttle { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private CircuitConnection Circuit { get; set; } = default!;
+
+    private string Topic => RoomBroadcasts.Topic(room!.Slug);
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (room?.Slug == Slug)
+        {
+            return;
+        }
+
+        Disconnect();
+        messages.Clear();
+        var user = (await Authentication).User;
+        me = new MessageAuthor(user.UserId(), user.Username());
+        room = await Rooms.GetAsync(Slug);
+        if (room is null)
+        {
+            Navigation.NotFound();
+            return;
+        }
+
+        var latest = await Store.ListMessagesBeforeAsync(room.Id, beforeSeq: null, PageSize);
+        Add(latest.Messages);
+        hasOlder = latest.HasMore;
+        scroll = ScrollIntent.AppendedMine;
+        if (RendererInfo.IsInteractive)
+        {
+            typing ??= new TypingIndicator(Time);
+            await ConnectAsync();
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (room is null || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+
+        if (firstRender)
+        {
+            self = DotNetObjectReference.Create(this);
+            module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/room.js");
+            var timeZone = await module.InvokeAsync<string>("init", list, composer, form, self);
+            if (TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found))
+            {
+                zone = found;
+            }
+
+            // Enter-to-send is wired now: let the reader type.
+            ready = true;
+            StateHasChanged();
+        }
+
+        if (module is null)
+        {
+            return;
+        }
+
+        var intent = scroll;
+        scroll = ScrollIntent.None;
+        switch (intent)
+        {
+            case ScrollIntent.Appended or ScrollIntent.AppendedMine:
+                await module.InvokeVoidAsync("appended", intent == ScrollIntent.AppendedMine);
+                break;
+            case ScrollIntent.Prepended:
+                await module.InvokeVoidAsync("prepended");
+                break;
+        }
+    }
+
+    /// <summary>Called by room.js when the reader scrolls near the top.</summary>
+    [JSInvokable]
+    public async Task<bool> LoadOlder()
+    {
+        if (room is null || !hasOlder || messages.Count == 0)
+        {
+            return false;
+        }
+
+        var page = await Store.ListMessagesBeforeAsync(room.Id, messages.Keys.First(), PageSize);
+        Add(page.Messages);
+        hasOlder = page.HasMore;
+        scroll = ScrollIntent.Prepended;
+        StateHasChanged();
+        return hasOlder;
+    }
+
+    public void OnBroadcast(Broadcast message) => _ = Dispatch(() => Apply(message));
+
+    private async Task ConnectAsync()
+    {
+        subscription = PubSub.Subscribe(Topic, this);
+        Circuit.ConnectionChanged += OnConnectionChanged;
+        Track();
+        connected = true;
+        // Anything committed between the first page and the subscription.
+        await CatchUpAsync();
+    }
+
+    private void Disconnect()
+    {
+        Circuit.ConnectionChanged -= OnConnectionChanged;
+        subscription?.Dispose();
+        subscription = null;
+        Untrack();
+        connected = false;
+    }
+
+    private void Track()
+    {
+        if (presence is null && room is not null)
+        {
+            var meta = JsonPayload.Serialize(new PresenceMeta(Time.GetUtcNow().ToUnixTimeSeconds(), me.Username), ConfabJsonContext.Default.PresenceMeta);
+            presence = Presence.Track(Topic, me.Id.ToString(CultureInfo.InvariantCulture), meta, this);
+            online = OnlineUser.FromPresence(Presence.List(Topic));
+        }
+    }
+
+    private void Untrack()
+    {
+        if (presence is not null)
+        {
+            Presence.Untrack(presence);
+            presence = null;
+        }
+    }
+
+    // The browser's connection dropped or came back: be seen online only while it is up, and fill what was missed.
+    private void OnConnectionChanged(bool up) => _ = Dispatch(async () =>
+    {
+        if (up)
+        {
+            Track();
+            await CatchUpAsync();
+        }
+        else
+        {
+            Untrack();
+        }
+
+        StateHasChanged();
+    });
+
+    private async Task CatchUpAsync()
+    {
+        var after = messages.Count > 0 ? messages.Keys.Last() : 0;
+        while (room is not null)
+        {
+            var page = await Store.ListMessagesAfterAsync(room.Id, after, beforeSeq: null, 100);
+            if (page.Messages.Count > 0)
+            {
+                Add(page.Messages);
+                after = page.Messages[^1].Seq;
+                scroll = ScrollIntent.Appended;
+            }
+
+            if (!page.HasMore)
+            {
+                break;
+            }
+        }
+
+        StateHasChanged();
+    }
+
+    private async Task Apply(Broadcast broadcast)
+    {
+        switch (broadcast.Event)
+        {
+            case RoomBroadcasts.NewMessageEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
+                var gap = messages.Count > 0 && message.Seq > messages.Keys.Last() + 1;
+                Add([message]);
+                typing?.Forget(message.User.Id);
+                typingText = typing?.Describe() ?? "";
+                scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
+                if (gap)
+                {
+                    await CatchUpAsync();
+                }
+
+                break;
+            case RoomBroadcasts.TypingEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
+                typing?.Saw(notice.UserId, notice.Username);
+                typingText = typing?.Describe() ?? "";
+                typingTimer ??= Time.CreateTimer(_ => _ = Dispatch(RefreshTyping), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+                break;
+            case PresenceTracker.DiffEvent:
+                online = OnlineUser.FromPresence(Presence.List(Topic));
+                break;
+            default:
+                return;
+        }
+
+        StateHasChanged();
+    }
+
+    private void RefreshTyping()
+    {
+        var text = typing?.Describe() ?? "";
+        if (typing is null || typing.IsEmpty)
+        {
+            typingTimer?.Dispose();
+            typingTimer = null;
+        }
+
+        if (text != typingText)
+        {
+            typingText = text;
+            StateHasChanged();
+        }
+    }
+
+    private async Task SendAsync()
+    {
+        if (room is null)
+        {
+            return;
+        }
+
+        // The text as it was when sent: the reader may type on while it commits.
+        var text = draft;
+        var clientId = unacknowledged is { } retry && retry.Text == text ? retry.ClientId : Guid.NewGuid().ToString("N");
+        PostResult result;
+        try
+        {
+            result = await Poster.PostAsync(room, me, text, clientId);
+        }
+        catch (StorageException)
+        {
+            // Not stored: sending the same text again reuses the client_id, so it can never be stored twice.
+            unacknowledged = (text, clientId);
+            sendError = "Your message could not be sent. Please try again.";
+            return;
+        }
+
+        unacknowledged = null;
+        switch (result.Outcome)
+        {
+            case PostOutcome.Posted:
+                if (draft == text)
+                {
+                    draft = "";
+                }
+
+                sendError = null;
+                Add([result.Message!]);
+                scroll = ScrollIntent.AppendedMine;
+                break;
+            case PostOutcome.RateLimited:
+                sendError = $"{RoomChannel.RateLimitedReason} Try again in {Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds))} s.";
+                break;
+            default:
+                var first = result.Errors!.Values.First()[0];
+                sendError = char.ToUpperInvariant(first[0]) + first[1..] + ".";
+                break;
+        }
+    }
+
+    private async Task OnDraftChanged()
+    {
+        if (room is not null && draft.Length > 0 && Throttle.TryPass(me.Id, room.Id))
+        {
+            var notice = new UserTyping(me.Id, me.Username);
+            await PubSub.BroadcastAsync(new Broadcast(Topic, RoomBroadcasts.TypingEvent, RoomBroadcasts.TypingPayload(notice), notice) { Droppable = true });
+        }
+    }
+
+    private void Add(IEnumerable<Message> incoming)
+    {
+        foreach (var message in incoming)
+        {
+            messages.TryAdd(message.Seq, message);
+        }
+
+        // A long session keeps the newest; the rest stay a scroll away.
+        while (messages.Count > MaxLoaded)
+        {
+            messages.Remove(messages.Keys.First());
+            hasOlder = true;
+        }
+    }
+
+    private Task Dispatch(Func<Task> work) => DispatchCore(() => InvokeAsync(work));
+
+    private Task Dispatch(Action work) => DispatchCore(() => InvokeAsync(work));
+
+    private static async Task DispatchCore(Func<Task> invoke)
+    {
+        try
+        {
+            await invoke();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit ended while a broadcast was on its way: nobody is looking any more.
+        }
+    }
+
+    private string FormatTime(DateTime utc)
+    {
+        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
+        var today = TimeZoneInfo.ConvertTimeFromUtc(Time.GetUtcNow().UtcDateTime, zone).Date;
+        return local.ToString(local.Date == today ? "HH:mm" : "MMM d, HH:mm", CultureInfo.InvariantCulture);
+    }
+
+    private static string Initial(string username) => username.Length > 0 ? char.ToUpperInvariant(username[0]).ToString() : "?";
+
+    private static long Hue(long userId) => userId * 47 % 360;
+
+    public async ValueTask DisposeAsync()
+    {
+        Disconnect();
+        typingTimer?.Dispose();
+        if (module is not null)
+        {
+            try
+            {
+                await module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone; its side of the module went with it.
+            }
+        }
+
+        self?.Dispose();
+    }
+}

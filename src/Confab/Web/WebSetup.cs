@@ -1,0 +1,45 @@
+using Confab.Accounts;
+using Confab.Web.Chat;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+
+namespace Confab.Web;
+
+public static class WebSetup
+{
+    /// <summary>The web UI: Blazor with interactive server rendering, served by the same process as the API and sockets.</summary>
+    public static IServiceCollection AddWeb(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<CircuitConnection>();
+        services.AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
+        return services;
+    }
+
+    /// <summary>Pages for people (HTML errors), and problem details for programs (<c>/api</c>).</summary>
+    public static WebApplication UseErrorPages(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/api"),
+            api => api.UseStatusCodePages());
+        app.UseWhen(
+            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/socket"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found"));
+        return app;
+    }
+
+    public static WebApplication MapWeb(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapPost("/logout", async (HttpContext context) =>
+        {
+            await CookieSession.SignOutAsync(context);
+            return Results.LocalRedirect("/login");
+        }).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        return app;
+    }
+}
