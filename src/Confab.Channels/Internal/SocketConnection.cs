@@ -72,8 +72,10 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
         catch (Exception ex) when (IsConnectionLoss(ex))
         {
+            // Not an abort: the WebSocket may have sent its own close (e.g. 1007 for invalid UTF-8), and a reset would
+            // discard it before the client reads it. The writer ends, or the close timer aborts.
             ChannelsLog.ConnectionLost(_logger, ConnectionId, ex);
-            Abort();
+            RequestClose(WebSocketCloseStatus.NormalClosure, null, discardPending: true);
         }
 #pragma warning disable CA1031 // The socket loop is the boundary: log once and drop the connection, never the process.
         catch (Exception ex)
