@@ -93,8 +93,9 @@ public sealed class LimitTests
             o.IdleTimeout = TimeSpan.FromSeconds(1);
             o.CloseTimeout = TimeSpan.FromMilliseconds(500);
         });
-        await using var client = await server.ConnectAsync();
+        // Started before connecting: the server's idle timer cannot start earlier than this.
         var started = System.Diagnostics.Stopwatch.StartNew();
+        await using var client = await server.ConnectAsync();
 
         Frame close = await client.ReceiveCloseAsync(TimeSpan.FromSeconds(5));
 

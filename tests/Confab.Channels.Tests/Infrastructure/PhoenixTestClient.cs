@@ -47,6 +47,7 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     private readonly ClientWebSocket _socket;
     private readonly Channel<Frame> _frames = System.Threading.Channels.Channel.CreateUnbounded<Frame>();
     private Task? _pump;
+    private TaskCompletionSource? _paused;
 
     private PhoenixTestClient(ClientWebSocket socket)
     {
@@ -71,6 +72,11 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     }
 
     public void StartReceiving() => _pump ??= Task.Run(PumpAsync);
+
+    /// <summary>Stops reading from the socket (after the message being read), so the server's sends back up.</summary>
+    public void Pause() => Volatile.Write(ref _paused, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public void Resume() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
 
     public Task SendAsync(string json) => SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text);
 
@@ -213,6 +219,11 @@ public sealed class PhoenixTestClient : IAsyncDisposable
         {
             while (true)
             {
+                if (Volatile.Read(ref _paused) is { } paused)
+                {
+                    await paused.Task;
+                }
+
                 using var message = new MemoryStream();
                 ValueWebSocketReceiveResult result;
                 do
