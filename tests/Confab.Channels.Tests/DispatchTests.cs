@@ -175,8 +175,26 @@ public sealed class DispatchTests
         Assert.Equal("""["3","9","echo:lobby","phx_reply",{"status":"ok","response":{}}]""", (await client.ReceiveAsync()).Raw);
         Assert.Equal("""["3","3","echo:lobby","phx_close",{}]""", (await client.ReceiveAsync()).Raw);
         await server.Probe.WaitForAsync("terminate echo:lobby 3 Leave");
+        await server.Probe.WaitForAsync("dispose echo:lobby 3");
         await client.SendAsync("""["3","10","echo:lobby","new_msg",{}]""");
         Assert.Equal("""[null,"10","echo:lobby","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]""", (await client.ReceiveAsync()).Raw);
+    }
+
+    [Fact]
+    public async Task TerminateAsync_that_throws_is_logged_and_cleanup_goes_on()
+    {
+        await using var server = await TestServer.StartAsync();
+        server.AllowErrorLog(10);
+        await using var client = await server.ConnectAsync();
+        await client.JoinOkAsync("echo:lobby", "3", """{"terminate_boom":true}""");
+
+        await client.SendAsync("""["3","9","echo:lobby","phx_leave",{}]""");
+
+        Assert.Equal("phx_reply", (await client.ReceiveAsync()).Event);
+        Assert.Equal("""["3","3","echo:lobby","phx_close",{}]""", (await client.ReceiveAsync()).Raw);
+        await server.Probe.WaitForAsync("dispose echo:lobby 3");
+        Assert.Equal(1, server.Logs.Count(10));
+        await client.HeartbeatAsync("10");
     }
 
     [Fact]

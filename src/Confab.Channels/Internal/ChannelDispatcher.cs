@@ -74,7 +74,7 @@ internal sealed class ChannelDispatcher
         {
             if (entry.TryClose())
             {
-                await TerminateAsync(entry, reason);
+                await entry.ReleaseAsync(reason);
             }
         }
     }
@@ -98,7 +98,7 @@ internal sealed class ChannelDispatcher
         if (previous is not null && previous.TryClose())
         {
             ChannelsLog.DuplicateJoin(_logger, ConnectionId, message.Topic);
-            await TerminateAsync(previous, ChannelTerminateReason.DuplicateJoin);
+            await previous.ReleaseAsync(ChannelTerminateReason.DuplicateJoin);
         }
 
         await JoinNewAsync(message);
@@ -169,14 +169,14 @@ internal sealed class ChannelDispatcher
         {
             ChannelsLog.JoinCrashed(_logger, ConnectionId, topic, ex);
             SendReply(joinRef, message.Ref, topic, "error", s_joinCrashed);
-            await DiscardAsync(entry);
+            await entry.ReleaseAsync(null);
             return;
         }
 
         if (!result.IsOk)
         {
             SendReply(joinRef, message.Ref, topic, "error", result.Response);
-            await DiscardAsync(entry);
+            await entry.ReleaseAsync(null);
             return;
         }
 
@@ -236,7 +236,7 @@ internal sealed class ChannelDispatcher
         }
 
         SendReply(entry.JoinRef, message.Ref, entry.Topic, "ok", JsonPayload.Empty);
-        await TerminateAsync(entry, ChannelTerminateReason.Leave);
+        await entry.ReleaseAsync(ChannelTerminateReason.Leave);
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Close, JsonPayload.Empty);
         return false;
     }
@@ -344,7 +344,7 @@ internal sealed class ChannelDispatcher
         _runtime.Metrics.ChannelCrashed();
         ChannelsLog.ChannelCrashed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, exception);
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Error, s_channelCrash);
-        await TerminateAsync(entry, ChannelTerminateReason.Crash);
+        await entry.ReleaseAsync(ChannelTerminateReason.Crash);
     }
 
     private async Task StopAsync(ChannelEntry entry)
@@ -356,7 +356,7 @@ internal sealed class ChannelDispatcher
         }
 
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Close, JsonPayload.Empty);
-        await TerminateAsync(entry, ChannelTerminateReason.Stopped);
+        await entry.ReleaseAsync(ChannelTerminateReason.Stopped);
     }
 
     private void Unregister(ChannelEntry entry)
@@ -367,48 +367,6 @@ internal sealed class ChannelDispatcher
             {
                 _channels.Remove(entry.Topic);
             }
-        }
-    }
-
-    // Never throws: runs the channel's TerminateAsync, untracks its presences and disposes it.
-    private async Task TerminateAsync(ChannelEntry entry, ChannelTerminateReason reason)
-    {
-        try
-        {
-            await entry.Channel.TerminateAsync(reason);
-        }
-#pragma warning disable CA1031 // Termination is best effort; a failure is logged and cleanup goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ChannelsLog.TerminateFailed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, reason, ex);
-        }
-
-        await DiscardAsync(entry, reason);
-    }
-
-    // Releases what a channel holds; for a refused or crashed join, this is all that happens.
-    private async Task DiscardAsync(ChannelEntry entry, ChannelTerminateReason reason = ChannelTerminateReason.Closed)
-    {
-        entry.TryClose();
-        entry.UntrackPresences();
-        try
-        {
-            switch (entry.Channel)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-#pragma warning disable CA1031 // Disposal failure is logged with the termination.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ChannelsLog.TerminateFailed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, reason, ex);
         }
     }
 

@@ -30,15 +30,17 @@ public sealed class TestSocket(Probe probe) : PhoenixSocket
 /// <summary>
 /// Echoes pushes (ok reply with the payload). Special events: boom (throws), stop (Stop then reply), slow (waits
 /// for the gate named by payload.id), push, push_binary, broadcast, broadcast_from, noreply, custom.
-/// A join payload with "after_join_boom" makes AfterJoinAsync throw.
+/// A join payload with "after_join_boom" makes AfterJoinAsync throw, "terminate_boom" TerminateAsync.
 /// </summary>
-public sealed class EchoChannel(Probe probe) : Channel
+public sealed class EchoChannel(Probe probe) : Channel, IDisposable
 {
     private bool _afterJoinBoom;
+    private bool _terminateBoom;
 
     public override ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
     {
         _afterJoinBoom = payload.TryGetProperty("after_join_boom", out _);
+        _terminateBoom = payload.TryGetProperty("terminate_boom", out _);
         probe.Record($"join {Context.Topic} {Context.JoinRef} assigns={Context.Socket.Assigns}");
         return ValueTask.FromResult(JoinResult.Ok(JsonPayload.FromElement(payload)));
     }
@@ -100,8 +102,10 @@ public sealed class EchoChannel(Probe probe) : Channel
     public override ValueTask TerminateAsync(ChannelTerminateReason reason)
     {
         probe.Record($"terminate {Context.Topic} {Context.JoinRef} {reason}");
-        return ValueTask.CompletedTask;
+        return _terminateBoom ? throw new InvalidOperationException("terminate boom") : ValueTask.CompletedTask;
     }
+
+    public void Dispose() => probe.Record($"dispose {Context.Topic} {Context.JoinRef}");
 }
 
 public sealed class JoinErrorChannel : Channel
