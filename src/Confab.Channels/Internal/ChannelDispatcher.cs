@@ -188,6 +188,7 @@ internal sealed class ChannelDispatcher
         // Subscribe before replying so no broadcast between the two is lost.
         entry.Subscribe(_runtime.PubSub);
         SendReply(joinRef, message.Ref, topic, "ok", result.Response);
+        Exception? failure = null;
         try
         {
             await entry.Channel.AfterJoinAsync(entry.Ended);
@@ -196,15 +197,10 @@ internal sealed class ChannelDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
-            return;
+            failure = ex;
         }
 
-        if (entry.ExitCallback())
-        {
-            await StopAsync(entry);
-        }
+        await ExitCallbackAsync(entry, failure);
     }
 
     private async ValueTask<bool> LeaveAsync(InboundMessage message)
@@ -276,8 +272,7 @@ internal sealed class ChannelDispatcher
 #pragma warning restore CA1031
         {
             _pendingSlots.Release();
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
+            await ExitCallbackAsync(entry, ex);
             return false;
         }
 
@@ -308,6 +303,7 @@ internal sealed class ChannelDispatcher
     // Never throws: a failing handler or reply crashes the channel.
     private async ValueTask CompleteHandlerAsync(ChannelEntry entry, string? @ref, ValueTask<Reply?> handler)
     {
+        Exception? failure = null;
         try
         {
             Reply? reply = await handler;
@@ -322,15 +318,19 @@ internal sealed class ChannelDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
-            return;
+            failure = ex;
         }
 
-        if (entry.ExitCallback())
-        {
-            await StopAsync(entry);
-        }
+        await ExitCallbackAsync(entry, failure);
+    }
+
+    // A callback ended (its reply, if any, is queued): crash on failure, else run a Stop() requested meanwhile.
+    private Task ExitCallbackAsync(ChannelEntry entry, Exception? failure)
+    {
+        bool stopRequested = entry.ExitCallback();
+        return failure is not null ? CrashAsync(entry, failure)
+            : stopRequested ? StopAsync(entry)
+            : Task.CompletedTask;
     }
 
     private async Task CrashAsync(ChannelEntry entry, Exception exception)
