@@ -15,6 +15,11 @@ public static class ChannelsEndpointRouteBuilderExtensions
     /// <c>GET /socket/websocket?token=…&amp;vsn=2.0.0</c>. WebSocket support is part of the endpoint; the app need not
     /// call <c>UseWebSockets()</c> (its <c>WebSocketOptions</c>, e.g. <c>AllowedOrigins</c>, still apply).
     /// </summary>
+    /// <remarks>
+    /// The library never logs query strings, but ASP.NET Core's request logging
+    /// (<c>Microsoft.AspNetCore.Hosting.Diagnostics</c> at Information) prints the URL with <c>?token=…</c>; raise that
+    /// category to Warning, or redact it, when connect params carry secrets.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">AddPhoenixChannels or the socket registration is missing.</exception>
     public static IEndpointConventionBuilder MapPhoenixSocket<TSocket>(this IEndpointRouteBuilder endpoints, string path)
         where TSocket : PhoenixSocket

@@ -74,7 +74,7 @@ internal sealed class ChannelDispatcher
         {
             if (entry.TryClose())
             {
-                await TerminateAsync(entry, reason);
+                await entry.ReleaseAsync(reason);
             }
         }
     }
@@ -98,7 +98,7 @@ internal sealed class ChannelDispatcher
         if (previous is not null && previous.TryClose())
         {
             ChannelsLog.DuplicateJoin(_logger, ConnectionId, message.Topic);
-            await TerminateAsync(previous, ChannelTerminateReason.DuplicateJoin);
+            await previous.ReleaseAsync(ChannelTerminateReason.DuplicateJoin);
         }
 
         await JoinNewAsync(message);
@@ -169,14 +169,14 @@ internal sealed class ChannelDispatcher
         {
             ChannelsLog.JoinCrashed(_logger, ConnectionId, topic, ex);
             SendReply(joinRef, message.Ref, topic, "error", s_joinCrashed);
-            await DiscardAsync(entry);
+            await entry.ReleaseAsync(null);
             return;
         }
 
         if (!result.IsOk)
         {
             SendReply(joinRef, message.Ref, topic, "error", result.Response);
-            await DiscardAsync(entry);
+            await entry.ReleaseAsync(null);
             return;
         }
 
@@ -188,6 +188,7 @@ internal sealed class ChannelDispatcher
         // Subscribe before replying so no broadcast between the two is lost.
         entry.Subscribe(_runtime.PubSub);
         SendReply(joinRef, message.Ref, topic, "ok", result.Response);
+        Exception? failure = null;
         try
         {
             await entry.Channel.AfterJoinAsync(entry.Ended);
@@ -196,15 +197,10 @@ internal sealed class ChannelDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
-            return;
+            failure = ex;
         }
 
-        if (entry.ExitCallback())
-        {
-            await StopAsync(entry);
-        }
+        await ExitCallbackAsync(entry, failure);
     }
 
     private async ValueTask<bool> LeaveAsync(InboundMessage message)
@@ -236,7 +232,7 @@ internal sealed class ChannelDispatcher
         }
 
         SendReply(entry.JoinRef, message.Ref, entry.Topic, "ok", JsonPayload.Empty);
-        await TerminateAsync(entry, ChannelTerminateReason.Leave);
+        await entry.ReleaseAsync(ChannelTerminateReason.Leave);
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Close, JsonPayload.Empty);
         return false;
     }
@@ -276,8 +272,7 @@ internal sealed class ChannelDispatcher
 #pragma warning restore CA1031
         {
             _pendingSlots.Release();
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
+            await ExitCallbackAsync(entry, ex);
             return false;
         }
 
@@ -308,6 +303,7 @@ internal sealed class ChannelDispatcher
     // Never throws: a failing handler or reply crashes the channel.
     private async ValueTask CompleteHandlerAsync(ChannelEntry entry, string? @ref, ValueTask<Reply?> handler)
     {
+        Exception? failure = null;
         try
         {
             Reply? reply = await handler;
@@ -322,15 +318,19 @@ internal sealed class ChannelDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            entry.ExitCallback();
-            await CrashAsync(entry, ex);
-            return;
+            failure = ex;
         }
 
-        if (entry.ExitCallback())
-        {
-            await StopAsync(entry);
-        }
+        await ExitCallbackAsync(entry, failure);
+    }
+
+    // A callback ended (its reply, if any, is queued): crash on failure, else run a Stop() requested meanwhile.
+    private Task ExitCallbackAsync(ChannelEntry entry, Exception? failure)
+    {
+        bool stopRequested = entry.ExitCallback();
+        return failure is not null ? CrashAsync(entry, failure)
+            : stopRequested ? StopAsync(entry)
+            : Task.CompletedTask;
     }
 
     private async Task CrashAsync(ChannelEntry entry, Exception exception)
@@ -344,7 +344,7 @@ internal sealed class ChannelDispatcher
         _runtime.Metrics.ChannelCrashed();
         ChannelsLog.ChannelCrashed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, exception);
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Error, s_channelCrash);
-        await TerminateAsync(entry, ChannelTerminateReason.Crash);
+        await entry.ReleaseAsync(ChannelTerminateReason.Crash);
     }
 
     private async Task StopAsync(ChannelEntry entry)
@@ -356,7 +356,7 @@ internal sealed class ChannelDispatcher
         }
 
         SendMessage(entry.JoinRef, entry.JoinRef, entry.Topic, ChannelEvents.Close, JsonPayload.Empty);
-        await TerminateAsync(entry, ChannelTerminateReason.Stopped);
+        await entry.ReleaseAsync(ChannelTerminateReason.Stopped);
     }
 
     private void Unregister(ChannelEntry entry)
@@ -367,48 +367,6 @@ internal sealed class ChannelDispatcher
             {
                 _channels.Remove(entry.Topic);
             }
-        }
-    }
-
-    // Never throws: runs the channel's TerminateAsync, untracks its presences and disposes it.
-    private async Task TerminateAsync(ChannelEntry entry, ChannelTerminateReason reason)
-    {
-        try
-        {
-            await entry.Channel.TerminateAsync(reason);
-        }
-#pragma warning disable CA1031 // Termination is best effort; a failure is logged and cleanup goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ChannelsLog.TerminateFailed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, reason, ex);
-        }
-
-        await DiscardAsync(entry, reason);
-    }
-
-    // Releases what a channel holds; for a refused or crashed join, this is all that happens.
-    private async Task DiscardAsync(ChannelEntry entry, ChannelTerminateReason reason = ChannelTerminateReason.Closed)
-    {
-        entry.TryClose();
-        entry.UntrackPresences();
-        try
-        {
-            switch (entry.Channel)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-#pragma warning disable CA1031 // Disposal failure is logged with the termination.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ChannelsLog.TerminateFailed(_logger, ConnectionId, entry.Channel.GetType().Name, entry.Topic, reason, ex);
         }
     }
 

@@ -63,8 +63,59 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
         }
 
         _subscription?.Dispose();
-        _ended.Cancel();
+        try
+        {
+            _ended.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            // Thrown by application callbacks registered on Ended; the channel ends regardless.
+            ChannelsLog.EndedCallbackFailed(Connection.Logger, Connection.ConnectionId, Topic, ex);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Ends the channel for good: <see cref="Channel.TerminateAsync"/> (only for a channel that joined, i.e. when
+    /// <paramref name="reason"/> is given), untracking its presences, disposing it. Never throws.
+    /// </summary>
+    public async Task ReleaseAsync(ChannelTerminateReason? reason)
+    {
+        TryClose();
+        if (reason is { } terminateReason)
+        {
+            try
+            {
+                await Channel.TerminateAsync(terminateReason);
+            }
+#pragma warning disable CA1031 // Termination is best effort; a failure is logged and cleanup goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogReleaseFailure(terminateReason, ex);
+            }
+        }
+
+        UntrackPresences();
+        try
+        {
+            switch (Channel)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // Same for disposal.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogReleaseFailure(reason ?? ChannelTerminateReason.Closed, ex);
+        }
     }
 
     public void Push(string @event, JsonPayload payload)
@@ -102,7 +153,10 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
         throw new InvalidOperationException($"The channel on '{Topic}' has ended; it can no longer track presence.");
     }
 
-    public void UntrackPresences()
+    private void LogReleaseFailure(ChannelTerminateReason reason, Exception exception)
+        => ChannelsLog.TerminateFailed(Connection.Logger, Connection.ConnectionId, Channel.GetType().Name, Topic, reason, exception);
+
+    private void UntrackPresences()
     {
         List<PresenceHandle>? handles;
         lock (_presenceGate)

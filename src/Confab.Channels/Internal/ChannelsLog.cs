@@ -83,4 +83,7 @@ internal static partial class ChannelsLog
 
     [LoggerMessage(25, LogLevel.Debug, "Socket {ConnectionId}: closing on a \"disconnect\" broadcast to its id.")]
     public static partial void DisconnectBroadcast(ILogger logger, string connectionId);
+
+    [LoggerMessage(26, LogLevel.Error, "Socket {ConnectionId}: a callback registered on the Ended token of {Topic} threw.")]
+    public static partial void EndedCallbackFailed(ILogger logger, string connectionId, string topic, Exception exception);
 }

@@ -17,7 +17,35 @@ internal abstract class FrameSerializer
 
     public abstract bool SupportsBinary { get; }
 
-    public abstract bool TryDecodeText(ReadOnlyMemory<byte> utf8, out InboundMessage message, out JsonDocument? document, out string? error);
+    /// <summary>
+    /// Parses a text frame. On success <paramref name="document"/> owns the parsed frame (the payload element points
+    /// into it and into <paramref name="utf8"/>); on failure <paramref name="error"/> says what was wrong.
+    /// </summary>
+    public bool TryDecodeText(ReadOnlyMemory<byte> utf8, out InboundMessage message, out JsonDocument? document, out string? error)
+    {
+        message = default;
+        document = null;
+        JsonDocument parsed;
+        try
+        {
+            parsed = JsonDocument.Parse(utf8);
+        }
+        catch (JsonException)
+        {
+            error = "invalid JSON";
+            return false;
+        }
+
+        error = ReadMessage(parsed.RootElement, out message);
+        if (error is not null)
+        {
+            parsed.Dispose();
+            return false;
+        }
+
+        document = parsed;
+        return true;
+    }
 
     public abstract bool TryDecodeBinary(ReadOnlyMemory<byte> bytes, out InboundMessage message, out string? error);
 
@@ -63,6 +91,9 @@ internal abstract class FrameSerializer
     public abstract OutboundFrame EncodeBinaryPush(string? joinRef, string topic, string @event, ReadOnlySpan<byte> payload);
 
     public abstract OutboundFrame EncodeBinaryReply(string? joinRef, string? @ref, string topic, string status, ReadOnlySpan<byte> payload);
+
+    /// <summary>Reads a message from a parsed text frame; returns the problem, or null when it is well-formed.</summary>
+    protected abstract string? ReadMessage(JsonElement root, out InboundMessage message);
 
     protected abstract void WriteEnvelopeStart(Utf8JsonWriter writer, string? joinRef, string? @ref, string topic, string @event);
 

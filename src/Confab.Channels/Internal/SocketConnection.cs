@@ -26,6 +26,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private readonly OutboundQueue _queue;
     private readonly CancellationTokenSource _abort = new();
     private readonly ChannelDispatcher _dispatcher;
+    private readonly Lock _idleGate = new();
     private ITimer? _idleTimer;
     private ITimer? _closeTimer;
     private long _lastReceived;
@@ -72,8 +73,10 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
         catch (Exception ex) when (IsConnectionLoss(ex))
         {
+            // Not an abort: the WebSocket may have sent its own close (e.g. 1007 for invalid UTF-8), and a reset would
+            // discard it before the client reads it. The writer ends, or the close timer aborts.
             ChannelsLog.ConnectionLost(_logger, ConnectionId, ex);
-            Abort();
+            RequestClose(WebSocketCloseStatus.NormalClosure, null, discardPending: true);
         }
 #pragma warning disable CA1031 // The socket loop is the boundary: log once and drop the connection, never the process.
         catch (Exception ex)
@@ -85,7 +88,12 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         finally
         {
             idSubscription?.Dispose();
-            _idleTimer.Dispose();
+            lock (_idleGate)
+            {
+                // Under the lock: a callback running now must not Change a disposed timer (that throws on a timer thread).
+                _idleTimer.Dispose();
+                _idleTimer = null;
+            }
         }
 
         // Nothing more is read; the writer finishes with a close frame or is aborted by the close timer.
@@ -328,7 +336,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         TimeSpan idle = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
         if (idle < _options.IdleTimeout)
         {
-            _idleTimer?.Change(_options.IdleTimeout - idle, Timeout.InfiniteTimeSpan);
+            lock (_idleGate)
+            {
+                _idleTimer?.Change(_options.IdleTimeout - idle, Timeout.InfiniteTimeSpan);
+            }
+
             return;
         }
 

@@ -23,33 +23,6 @@ internal sealed class V1Serializer : FrameSerializer
 
     public override bool SupportsBinary => false;
 
-    public override bool TryDecodeText(ReadOnlyMemory<byte> utf8, out InboundMessage message, out JsonDocument? document, out string? error)
-    {
-        message = default;
-        document = null;
-        JsonDocument parsed;
-        try
-        {
-            parsed = JsonDocument.Parse(utf8);
-        }
-        catch (JsonException)
-        {
-            error = "invalid JSON";
-            return false;
-        }
-
-        JsonElement root = parsed.RootElement;
-        error = Read(root, out message);
-        if (error is not null)
-        {
-            parsed.Dispose();
-            return false;
-        }
-
-        document = parsed;
-        return true;
-    }
-
     public override bool TryDecodeBinary(ReadOnlyMemory<byte> bytes, out InboundMessage message, out string? error)
     {
         message = default;
@@ -82,7 +55,7 @@ internal sealed class V1Serializer : FrameSerializer
 
     protected override void WriteEnvelopeEnd(Utf8JsonWriter writer) => writer.WriteEndObject();
 
-    private static string? Read(JsonElement root, out InboundMessage message)
+    protected override string? ReadMessage(JsonElement root, out InboundMessage message)
     {
         message = default;
         if (root.ValueKind != JsonValueKind.Object)

@@ -20,43 +20,44 @@ internal sealed class V2Serializer : FrameSerializer
 
     public override bool SupportsBinary => true;
 
-    public override bool TryDecodeText(ReadOnlyMemory<byte> utf8, out InboundMessage message, out JsonDocument? document, out string? error)
+    protected override string? ReadMessage(JsonElement root, out InboundMessage message)
     {
         message = default;
-        document = null;
-        JsonDocument parsed;
-        try
+        if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() != 5)
         {
-            parsed = JsonDocument.Parse(utf8);
-        }
-        catch (JsonException)
-        {
-            error = "invalid JSON";
-            return false;
+            return ShapeError;
         }
 
-        JsonElement root = parsed.RootElement;
-        error = root.ValueKind != JsonValueKind.Array || root.GetArrayLength() != 5 ? ShapeError
-            : !TryReadRef(root[0], out string? joinRef) ? "join_ref must be a string or null"
-            : !TryReadRef(root[1], out string? @ref) ? "ref must be a string or null"
-            : root[2].ValueKind != JsonValueKind.String ? "topic must be a string"
-            : root[3].ValueKind != JsonValueKind.String ? "event must be a string"
-            : root[4].ValueKind != JsonValueKind.Object ? "payload must be an object"
-            : Accept(out message, joinRef, @ref, root);
-        if (error is not null)
+        if (!TryReadRef(root[0], out string? joinRef))
         {
-            parsed.Dispose();
-            return false;
+            return "join_ref must be a string or null";
         }
 
-        document = parsed;
-        return true;
-
-        static string? Accept(out InboundMessage message, string? joinRef, string? @ref, JsonElement root)
+        if (!TryReadRef(root[1], out string? @ref))
         {
-            message = new InboundMessage(joinRef, @ref, root[2].GetString()!, root[3].GetString()!, root[4]);
-            return null;
+            return "ref must be a string or null";
         }
+
+        JsonElement topic = root[2];
+        JsonElement @event = root[3];
+        JsonElement payload = root[4];
+        if (topic.ValueKind != JsonValueKind.String)
+        {
+            return "topic must be a string";
+        }
+
+        if (@event.ValueKind != JsonValueKind.String)
+        {
+            return "event must be a string";
+        }
+
+        if (payload.ValueKind != JsonValueKind.Object)
+        {
+            return "payload must be an object";
+        }
+
+        message = new InboundMessage(joinRef, @ref, topic.GetString()!, @event.GetString()!, payload);
+        return null;
     }
 
     public override bool TryDecodeBinary(ReadOnlyMemory<byte> bytes, out InboundMessage message, out string? error)
