@@ -10,14 +10,26 @@ mkdir -p "$results"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "set-up: npm packages for the client suites (the official phoenix client)"
-(cd tests/clients && npm ci --no-audit --no-fund) || { echo "0 passed, 1 failed"; exit 1; }
+setup_failed() { echo "set-up failed: $*"; echo "0 passed, 1 failed"; exit 1; }
+
+step "set-up: Debian packages (Chromium for the browser tests, an emoji font for its screenshots)"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || setup_failed "apt-get install ${missing[*]}"
+fi
+
+step "set-up: npm packages for the client suites (the official phoenix client, playwright-core)"
+(cd tests/clients && npm ci --no-audit --no-fund) || setup_failed "npm ci in tests/clients"
 
 step "build (Release, warnings as errors)"
-if ! dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly || setup_failed "dotnet build"
+
+step "publish the server, as a container would run it (the client suites start it from here)"
+dotnet publish src/Confab -c Release --no-build -nologo -o artifacts/confab >/dev/null || setup_failed "dotnet publish"
 
 step "C# suites (xunit): protocol, store, API, realtime"
 dotnet_status=0
@@ -27,7 +39,7 @@ for project in tests/*/*.Tests.csproj; do
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 done
 
-step "Node suites: the official phoenix client against real server processes"
+step "Node suites: the official phoenix client and headless Chromium against real server processes"
 (cd tests/clients && npm test)
 node_status=$?
 

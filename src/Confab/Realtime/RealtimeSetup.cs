@@ -18,7 +18,6 @@ public static class RealtimeSetup
     /// <summary>The socket at <c>/socket/websocket</c>.</summary>
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.UseWebSockets();
         app.MapPhoenixSocket<UserSocket>("/socket");
         return app;
     }
