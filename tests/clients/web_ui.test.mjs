@@ -54,6 +54,27 @@ test("sign up, open General, send: the message shows, and is still there after a
   await page.context().close();
 });
 
+test("times show in the viewer's time zone", async () => {
+  const tokyo = await browser.newContext({ baseURL: server.url, timezoneId: "Asia/Tokyo" });
+  const page = await tokyo.newPage();
+  await page.goto("/register");
+  await page.getByLabel("Username").fill("hana");
+  await page.getByLabel("Email").fill("hana@example.com");
+  await page.getByLabel("Password").fill("password-hana");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL("**/rooms");
+  await openRoom(page, "tech-talk");
+
+  await send(page, "what time is it?");
+
+  const time = page.locator(".message", { hasText: "what time is it?" }).locator("time");
+  await time.waitFor({ timeout: 5000 });
+  const utc = new Date(await time.getAttribute("datetime"));
+  const expected = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(utc);
+  await eventually(async () => (await time.textContent()).endsWith(expected), 3000, `the time to read ${expected}`);
+  await tokyo.close();
+});
+
 test("two people: typing shows and fades after 3 s, messages arrive within 1 s, presence follows them", async () => {
   const alice = await signUp(browser, server, "alice");
   const bob = await signUp(browser, server, "bob", { viewport: { width: 390, height: 844 } });
@@ -182,6 +203,17 @@ test("300 messages: scrolling up loads older pages with no duplicates or gaps", 
   const all = await seqs();
   assert.deepEqual(all, Array.from({ length: 300 }, (_, i) => i + 1));
   await page.getByText("This is the beginning of #History").waitFor();
+
+  // Scrolled up, the reader is not yanked down by a new message: a marker says there is one.
+  const marker = page.getByRole("button", { name: "New messages ↓" });
+  assert.equal(await marker.isVisible(), false);
+  await postMessage(server, await newUser(server, "latecomer"), "history", "a new one while you read");
+  await page.locator(".message .content", { hasText: "a new one while you read" }).waitFor({ state: "attached", timeout: 5000 });
+  await marker.waitFor({ state: "visible", timeout: 5000 });
+  assert.ok(await list.evaluate((el) => el.scrollTop < el.scrollHeight / 2), "still reading old messages");
+  await marker.click();
+  await eventually(() => list.evaluate((el) => Math.abs(el.scrollHeight - el.clientHeight - el.scrollTop) < 4), 3000, "the newest in view");
+  await marker.waitFor({ state: "hidden" });
   await page.context().close();
 });
 

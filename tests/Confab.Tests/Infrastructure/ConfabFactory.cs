@@ -34,7 +34,12 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         }
     }
 
+    private readonly List<Action<IServiceCollection>> testServices = [];
+
     public TempFolder Folder { get; }
+
+    /// <summary>Changes the app's services; call before the app starts.</summary>
+    public void ConfigureTestServices(Action<IServiceCollection> configure) => testServices.Add(configure);
 
     public TimeProvider? Time { get; }
 
@@ -55,6 +60,21 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(Time)));
         }
+
+        foreach (var configure in testServices)
+        {
+            builder.ConfigureServices(configure);
+        }
+    }
+
+    /// <summary>Starts the app on real Kestrel at 127.0.0.1 (a free port), for real WebSockets; returns its address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
     }
 
     /// <summary>Registers a user and returns a client that sends their bearer token.</summary>
@@ -66,6 +86,8 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client, username, password));
         return client;
     }
+
+    public static string TokenOf(HttpClient client) => client.DefaultRequestHeaders.Authorization!.Parameter!;
 
     public static async Task<string> TokenAsync(HttpClient client, string username, string password)
     {
