@@ -20,13 +20,9 @@ namespace Confab.Web.Pages;
 /// </summary>
 public sealed partial class RoomPage : IBroadcastSubscriber
 {
-    private const int PageSize = 50;
-    private const int MaxLoaded = 2000;
-
-    private readonly SortedDictionary<long, Message> messages = [];
     private Room? room;
+    private RoomHistory? history;
     private MessageAuthor me = new(0, "");
-    private bool hasOlder;
     private bool connected;
     private bool ready;
     private string draft = "";
@@ -81,7 +77,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         }
 
         Disconnect();
-        messages.Clear();
+        history = null;
         var user = (await Authentication).User;
         me = new MessageAuthor(user.UserId(), user.Username());
         room = await Rooms.GetAsync(Slug);
@@ -91,9 +87,8 @@ public sealed partial class RoomPage : IBroadcastSubscriber
             return;
         }
 
-        var latest = await Store.ListMessagesBeforeAsync(room.Id, beforeSeq: null, PageSize);
-        Add(latest.Messages);
-        hasOlder = latest.HasMore;
+        history = new RoomHistory(Store, room.Id);
+        await history.LoadLatestAsync();
         scroll = ScrollIntent.AppendedMine;
         if (RendererInfo.IsInteractive)
         {
@@ -146,17 +141,14 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     [JSInvokable]
     public async Task<bool> LoadOlder()
     {
-        if (room is null || !hasOlder || messages.Count == 0)
+        if (history is null || !await history.LoadOlderAsync())
         {
             return false;
         }
 
-        var page = await Store.ListMessagesBeforeAsync(room.Id, messages.Keys.First(), PageSize);
-        Add(page.Messages);
-        hasOlder = page.HasMore;
         scroll = ScrollIntent.Prepended;
         StateHasChanged();
-        return hasOlder;
+        return history.HasOlder;
     }
 
     public void OnBroadcast(Broadcast message) => _ = Dispatch(() => Apply(message));
@@ -217,21 +209,9 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
     private async Task CatchUpAsync()
     {
-        var after = messages.Count > 0 ? messages.Keys.Last() : 0;
-        while (room is not null)
+        if (history is not null && await history.CatchUpAsync())
         {
-            var page = await Store.ListMessagesAfterAsync(room.Id, after, beforeSeq: null, 100);
-            if (page.Messages.Count > 0)
-            {
-                Add(page.Messages);
-                after = page.Messages[^1].Seq;
-                scroll = ScrollIntent.Appended;
-            }
-
-            if (!page.HasMore)
-            {
-                break;
-            }
+            scroll = ScrollIntent.Appended;
         }
 
         StateHasChanged();
@@ -242,8 +222,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         switch (broadcast.Event)
         {
             case RoomBroadcasts.NewMessageEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
-                var gap = messages.Count > 0 && message.Seq > messages.Keys.Last() + 1;
-                Add([message]);
+                var gap = history!.AddLive(message);
                 typing?.Forget(message.User.Id);
                 typingText = typing?.Describe() ?? "";
                 scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
@@ -317,7 +296,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 }
 
                 sendError = null;
-                Add([result.Message!]);
+                history!.AddLive(result.Message!);
                 scroll = ScrollIntent.AppendedMine;
                 break;
             case PostOutcome.RateLimited:
@@ -336,21 +315,6 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         {
             var notice = new UserTyping(me.Id, me.Username);
             await PubSub.BroadcastAsync(new Broadcast(Topic, RoomBroadcasts.TypingEvent, RoomBroadcasts.TypingPayload(notice), notice) { Droppable = true });
-        }
-    }
-
-    private void Add(IEnumerable<Message> incoming)
-    {
-        foreach (var message in incoming)
-        {
-            messages.TryAdd(message.Seq, message);
-        }
-
-        // A long session keeps the newest; the rest stay a scroll away.
-        while (messages.Count > MaxLoaded)
-        {
-            messages.Remove(messages.Keys.First());
-            hasOlder = true;
         }
     }
 
