@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Confab.Messages;
 using Confab.Storage;
+using Confab.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +41,9 @@ public static class MessageLogBenchmark
         var author = new MessageAuthor(user.Id, user.Username);
         var rooms = await store.ListRoomsAsync();
 
-        var log = new MessageLog(store, TimeProvider.System, Options.Create(new MessageLogOptions { MaxBatchSize = maxBatch }), NullLogger<MessageLog>.Instance);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new ConfabMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var log = new MessageLog(store, TimeProvider.System, Options.Create(new MessageLogOptions { MaxBatchSize = maxBatch }), metrics, NullLogger<MessageLog>.Instance);
         await log.StartAsync(CancellationToken.None);
         var latencies = new List<double>[senders];
         var clock = Stopwatch.StartNew();

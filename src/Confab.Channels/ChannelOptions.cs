@@ -55,6 +55,18 @@ public sealed class ChannelOptions
     }
 
     /// <summary>
+    /// The name of the meter that publishes <see cref="ChannelsMetrics"/>. Default <c>Confab.Channels</c>; an
+    /// application that wants one meter for everything sets its own.
+    /// </summary>
+    public string MeterName
+    {
+        get => _meterName;
+        set => _meterName = string.IsNullOrWhiteSpace(value) ? throw new ArgumentException("MeterName must not be empty.", nameof(value)) : value;
+    }
+
+    private string _meterName = ChannelsMetrics.DefaultMeterName;
+
+    /// <summary>
     /// Frames waiting to be written to one socket. Default 1,024. When the queue is full, droppable frames
     /// (e.g. <c>presence_diff</c>, typing events) are dropped first; a socket whose queue is full of frames that
     /// cannot be dropped is closed with 1011 so the client reconnects and resumes. Range 16 to 1,048,576.

@@ -4,20 +4,23 @@ namespace Confab.Channels;
 
 /// <summary>
 /// Counters of the socket layer, readable directly (tests, health pages) and published as
-/// System.Diagnostics.Metrics instruments of the meter <c>Confab.Channels</c> when an <see cref="IMeterFactory"/>
-/// is registered (ASP.NET Core hosts register one).
+/// System.Diagnostics.Metrics instruments of the meter named by <see cref="ChannelOptions.MeterName"/>
+/// (<c>Confab.Channels</c> by default) when an <see cref="IMeterFactory"/> is registered (ASP.NET Core hosts register one).
 /// </summary>
 /// <remarks>
-/// Instruments: <c>confab.channels.sockets.active</c> (up-down counter), <c>confab.channels.frames.dropped</c>,
+/// Instruments: <c>confab.channels.sockets.active</c> and <c>confab.channels.joined</c> (up-down counters),
+/// <c>confab.channels.broadcast.deliveries</c> (broadcast frames queued to sockets), <c>confab.channels.frames.dropped</c>,
 /// <c>confab.channels.sockets.closed</c> with tag <c>reason</c> = <c>slow_consumer</c> | <c>malformed_frame</c> |
 /// <c>frame_too_large</c> | <c>idle_timeout</c>, and <c>confab.channels.channel.crashes</c>.
 /// </remarks>
 public sealed class ChannelsMetrics
 {
-    /// <summary>The meter name.</summary>
-    public const string MeterName = "Confab.Channels";
+    /// <summary>The meter's name unless <see cref="ChannelOptions.MeterName"/> says otherwise.</summary>
+    public const string DefaultMeterName = "Confab.Channels";
 
     private long _activeSockets;
+    private long _joinedChannels;
+    private long _broadcastDeliveries;
     private long _framesDropped;
     private long _slowConsumerCloses;
     private long _malformedFrameCloses;
@@ -26,15 +29,17 @@ public sealed class ChannelsMetrics
     private long _channelCrashes;
 
     /// <summary>Creates the counters and, given a factory, the instruments that observe them.</summary>
-    public ChannelsMetrics(IMeterFactory? meterFactory = null)
+    public ChannelsMetrics(IMeterFactory? meterFactory = null, Microsoft.Extensions.Options.IOptions<ChannelOptions>? options = null)
     {
         if (meterFactory is null)
         {
             return;
         }
 
-        Meter meter = meterFactory.Create(MeterName);
+        Meter meter = meterFactory.Create(options?.Value.MeterName ?? DefaultMeterName);
         meter.CreateObservableUpDownCounter("confab.channels.sockets.active", () => ActiveSockets, "{socket}", "Open Phoenix sockets.");
+        meter.CreateObservableUpDownCounter("confab.channels.joined", () => JoinedChannels, "{channel}", "Channels joined on open sockets.");
+        meter.CreateObservableCounter("confab.channels.broadcast.deliveries", () => BroadcastDeliveries, "{frame}", "Broadcast frames queued to sockets.");
         meter.CreateObservableCounter("confab.channels.frames.dropped", () => FramesDropped, "{frame}", "Droppable frames dropped because a socket's outbound queue was full.");
         meter.CreateObservableCounter("confab.channels.channel.crashes", () => ChannelCrashes, "{crash}", "Channel callbacks that threw.");
         meter.CreateObservableCounter(
@@ -52,6 +57,12 @@ public sealed class ChannelsMetrics
 
     /// <summary>Sockets open now.</summary>
     public long ActiveSockets => Interlocked.Read(ref _activeSockets);
+
+    /// <summary>Channels joined now, over all sockets.</summary>
+    public long JoinedChannels => Interlocked.Read(ref _joinedChannels);
+
+    /// <summary>Broadcast frames queued to sockets (one per subscriber per broadcast).</summary>
+    public long BroadcastDeliveries => Interlocked.Read(ref _broadcastDeliveries);
 
     /// <summary>Droppable frames (presence diffs, typing) dropped for slow sockets.</summary>
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
@@ -74,6 +85,12 @@ public sealed class ChannelsMetrics
     internal void SocketOpened() => Interlocked.Increment(ref _activeSockets);
 
     internal void SocketEnded() => Interlocked.Decrement(ref _activeSockets);
+
+    internal void ChannelJoined() => Interlocked.Increment(ref _joinedChannels);
+
+    internal void ChannelLeft() => Interlocked.Decrement(ref _joinedChannels);
+
+    internal void BroadcastDelivered() => Interlocked.Increment(ref _broadcastDeliveries);
 
     internal void AddDropped(int count) => Interlocked.Add(ref _framesDropped, count);
 

@@ -43,6 +43,7 @@ public sealed class PresenceTracker
     private readonly Dictionary<string, Dictionary<string, List<PresenceHandle>>> _topics = new(StringComparer.Ordinal);
     private readonly ushort _node = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
     private long _lastNanoseconds;
+    private int _tracked;
     private ushort _counter;
 
     /// <summary>Creates a tracker that publishes diffs through <paramref name="pubSub"/>.</summary>
@@ -54,6 +55,9 @@ public sealed class PresenceTracker
         _timeProvider = timeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Confab.Channels.Presence");
     }
+
+    /// <summary>Presences tracked now, over all topics (one per joined connection that tracks itself).</summary>
+    public int TrackedCount => Volatile.Read(ref _tracked);
 
     /// <summary>
     /// Tracks <paramref name="key"/> with <paramref name="meta"/> (a JSON object; <c>phx_ref</c> is added) on
@@ -90,6 +94,7 @@ public sealed class PresenceTracker
             string phxRef = NextRef();
             var handle = new PresenceHandle(this, topic, key, owner, phxRef, BuildMeta(meta, phxRef, previousRef: null));
             handles.Add(handle);
+            _tracked++;
             PublishDiff(topic, key, joined: handle.MetaBytes, left: null);
             return handle;
         }
@@ -133,6 +138,7 @@ public sealed class PresenceTracker
             }
 
             handle.MarkUntracked();
+            _tracked--;
             var keys = _topics[handle.Topic];
             var handles = keys[handle.Key];
             handles.Remove(handle);

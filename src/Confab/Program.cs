@@ -4,10 +4,12 @@ using Confab.Messages;
 using Confab.Realtime;
 using Confab.Rooms;
 using Confab.Storage;
+using Confab.Telemetry;
 using Confab.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseContainerPort();
+builder.AddTelemetry();
 
 builder.Services.AddStorage();
 builder.Services.AddAccounts();
@@ -22,6 +24,7 @@ var app = builder.Build();
 app.UseErrorPages();
 app.UseAccounts();
 app.MapHealth();
+app.MapTelemetry();
 app.MapAccounts();
 app.MapRooms();
 app.MapMessages();

@@ -44,7 +44,11 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    public void Subscribe(IPubSub pubSub) => _subscription = pubSub.Subscribe(Topic, this);
+    public void Subscribe(IPubSub pubSub)
+    {
+        _subscription = pubSub.Subscribe(Topic, this);
+        Connection.Metrics.ChannelJoined();
+    }
 
     public void OnBroadcast(Broadcast message)
     {
@@ -62,7 +66,12 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
             return false;
         }
 
-        _subscription?.Dispose();
+        if (_subscription is not null)
+        {
+            _subscription.Dispose();
+            Connection.Metrics.ChannelLeft();
+        }
+
         try
         {
             _ended.Cancel();

@@ -124,6 +124,8 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     }
 
     /// <summary>Queues the shared encoding of a broadcast (built once per protocol version, for all sockets).</summary>
+    public ChannelsMetrics Metrics => _runtime.Metrics;
+
     public void SendBroadcast(Broadcast message)
     {
         byte[]? frame = message.GetFrame(Serializer);
@@ -133,6 +135,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             return;
         }
 
+        _runtime.Metrics.BroadcastDelivered();
         Send(OutboundFrame.Shared(frame, message.IsBinary, message.Droppable));
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Confab.Rooms;
 using Confab.Storage;
+using Confab.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Messages;
@@ -18,15 +19,17 @@ namespace Confab.Messages;
 public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 {
     private readonly ChatStore store;
+    private readonly ConfabMetrics metrics;
     private readonly TimeProvider time;
     private readonly ILogger<MessageLog> logger;
     private readonly int maxBatchSize;
     private readonly Channel<PendingMessage> queue;
     private Task? writer;
 
-    public MessageLog(ChatStore store, TimeProvider time, IOptions<MessageLogOptions> options, ILogger<MessageLog> logger)
+    public MessageLog(ChatStore store, TimeProvider time, IOptions<MessageLogOptions> options, ConfabMetrics metrics, ILogger<MessageLog> logger)
     {
         this.store = store;
+        this.metrics = metrics;
         this.time = time;
         this.logger = logger;
         maxBatchSize = options.Value.MaxBatchSize;
@@ -43,11 +46,14 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     /// </summary>
     public event Action<IReadOnlyList<CommittedMessage>>? Committed;
 
-    /// <summary>Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).</summary>
+    /// <summary>
+    /// Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).
+    /// <paramref name="receivedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp, default now) starts its latency clock.
+    /// </summary>
     public async ValueTask<AppendResult> AppendAsync(
-        Room room, MessageAuthor author, string content, string? clientId, CancellationToken cancellationToken = default)
+        Room room, MessageAuthor author, string content, string? clientId, long receivedAt = 0, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingMessage(room, author, content, clientId);
+        var pending = new PendingMessage(room, author, content, clientId, receivedAt == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : receivedAt);
         if (!queue.Writer.TryWrite(pending))
         {
             try
@@ -112,10 +118,12 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     private async Task CommitAsync(List<PendingMessage> batch)
     {
         var now = time.GetUtcNow();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<SqlResult> results;
         try
         {
             results = await store.Executor.BatchAsync(batch.ConvertAll(p => p.ToStatement(now)));
+            metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch (StorageException e) when (batch.Count > 1 && e.Kind != StorageErrorKind.Unavailable)
         {
@@ -145,7 +153,8 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             {
                 var message = pending.ToMessage(rows[0].GetInt64("id"), rows[0].GetInt64("seq"), DbTime.Stored(now));
                 pending.Result = new AppendResult(message, Duplicate: false);
-                committed.Add(new CommittedMessage(pending.Room, message));
+                committed.Add(new CommittedMessage(pending.Room, message, pending.ReceivedAt));
+                metrics.MessageReached(ConfabMetricsStages.Committed, pending.ReceivedAt);
             }
         }
 
@@ -182,8 +191,10 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "A batch of {Count} messages was refused; committing them one by one.")]
     private static partial void LogBatchSplit(ILogger logger, Exception exception, int count);
 
-    private sealed class PendingMessage(Room room, MessageAuthor author, string content, string? clientId)
+    private sealed class PendingMessage(Room room, MessageAuthor author, string content, string? clientId, long receivedAt)
     {
+        public long ReceivedAt => receivedAt;
+
         public Room Room => room;
 
         public MessageAuthor Author => author;
@@ -201,8 +212,8 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     }
 }
 
-/// <summary>A message just committed, with its room (for the topic it is broadcast on).</summary>
-public sealed record CommittedMessage(Room Room, Message Message);
+/// <summary>A message just committed, with its room (for the topic it is broadcast on) and when it was received.</summary>
+public sealed record CommittedMessage(Room Room, Message Message, long ReceivedAt);
 
 /// <summary>A committed message; <see cref="Duplicate"/> when it was stored by an earlier send with the same client_id.</summary>
 public sealed record AppendResult(Message Message, bool Duplicate);

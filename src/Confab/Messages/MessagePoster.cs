@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Confab.Rooms;
+using Confab.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Messages;
@@ -11,12 +12,14 @@ namespace Confab.Messages;
 public sealed class MessagePoster : IDisposable
 {
     private readonly MessageLog log;
+    private readonly ConfabMetrics metrics;
     private readonly MessageOptions options;
     private readonly PartitionedRateLimiter<long> limiter;
 
-    public MessagePoster(MessageLog log, IOptions<MessageOptions> options)
+    public MessagePoster(MessageLog log, IOptions<MessageOptions> options, ConfabMetrics metrics)
     {
         this.log = log;
+        this.metrics = metrics;
         this.options = options.Value;
         var count = this.options.RateLimitCount;
         var window = this.options.RateLimitWindow;
@@ -33,9 +36,11 @@ public sealed class MessagePoster : IDisposable
     public async ValueTask<PostResult> PostAsync(
         Room room, MessageAuthor author, string? content, string? clientId, CancellationToken cancellationToken = default)
     {
+        var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var text = MessageContent.Normalize(content ?? "");
         if (Validate(text, clientId) is { } errors)
         {
+            metrics.MessageRejected("validation");
             return PostResult.Invalid(errors);
         }
 
@@ -44,11 +49,27 @@ public sealed class MessagePoster : IDisposable
             if (!lease.IsAcquired)
             {
                 var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.RateLimitWindow;
+                metrics.MessageRejected("rate_limit");
                 return PostResult.RateLimited(retryAfter);
             }
         }
 
-        var appended = await log.AppendAsync(room, author, text, clientId, cancellationToken);
+        AppendResult appended;
+        try
+        {
+            appended = await log.AppendAsync(room, author, text, clientId, receivedAt, cancellationToken);
+        }
+        catch (Storage.StorageException)
+        {
+            metrics.MessageRejected("storage");
+            throw;
+        }
+
+        if (!appended.Duplicate)
+        {
+            metrics.MessageAccepted();
+        }
+
         return PostResult.Posted(appended.Message, appended.Duplicate);
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Confab.Api;
 using Confab.Channels;
 using Confab.Messages;
+using Confab.Telemetry;
 
 namespace Confab.Realtime;
 
@@ -11,7 +12,7 @@ namespace Confab.Realtime;
 /// transport posted it. The payload is encoded once here; sockets write those bytes, and in-process subscribers (the web UI)
 /// get the <see cref="Message"/> itself as <see cref="Broadcast.Value"/>.
 /// </summary>
-public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ILogger<RoomBroadcasts> logger) : IHostedService
+public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ConfabMetrics metrics, ILogger<RoomBroadcasts> logger) : IHostedService
 {
     public const string NewMessageEvent = "new_message";
     public const string TypingEvent = "user_typing";
@@ -38,22 +39,27 @@ public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ILogg
 
     private void Publish(IReadOnlyList<CommittedMessage> committed)
     {
-        foreach (var (room, message) in committed)
+        foreach (var (room, message, receivedAt) in committed)
         {
             var payload = JsonPayload.Serialize(message, ConfabJsonContext.Default.Message);
             var published = pubSub.BroadcastAsync(new Broadcast(Topic(room.Slug), NewMessageEvent, payload, message));
-            if (!published.IsCompletedSuccessfully)
+            if (published.IsCompletedSuccessfully)
             {
-                _ = ObserveAsync(published, room.Slug);
+                metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);
+            }
+            else
+            {
+                _ = ObserveAsync(published, room.Slug, receivedAt);
             }
         }
     }
 
-    private async Task ObserveAsync(ValueTask published, string slug)
+    private async Task ObserveAsync(ValueTask published, string slug, long receivedAt)
     {
         try
         {
             await published;
+            metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -4,6 +4,7 @@ using Confab.Channels;
 using Confab.Messages;
 using Confab.Rooms;
 using Confab.Storage;
+using Confab.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Realtime;
@@ -21,7 +22,8 @@ namespace Confab.Realtime;
 /// Presence: each joined channel is one meta <c>{"online_at", "username"}</c> under the user's id.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, ChatStore store, MessagePoster poster, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options)
+    RoomDirectory rooms, ChatStore store, MessagePoster poster, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options,
+    ConfabMetrics metrics)
     : Channel
 {
     public const string TopicPrefix = "room:";
@@ -32,22 +34,26 @@ public sealed class RoomChannel(
 
     public override async ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
     {
-        if (Context.Socket.Assigns is not SocketUser socketUser || socketUser.TokenExpiresAt <= time.GetUtcNow())
+        using var activity = ConfabMetrics.ActivitySource.StartActivity("room.join");
+        activity?.SetTag("messaging.destination.name", Context.Topic);
+        if (!IsAuthorized(out var socketUser))
         {
-            return JoinResult.Error(Reason("unauthorized"));
+            return Refuse("unauthorized", "unauthorized");
         }
 
+        activity?.SetTag("confab.user.id", socketUser.Id);
         if (await rooms.GetAsync(Context.Topic[TopicPrefix.Length..], cancellationToken) is not { } found)
         {
-            return JoinResult.Error(Reason("room not found"));
+            return Refuse("room_not_found", "room not found");
         }
 
+        activity?.SetTag("confab.room.id", found.Id);
         long? lastSeq = null;
         if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("last_seq", out var given) && given.ValueKind != JsonValueKind.Null)
         {
             if (given.ValueKind != JsonValueKind.Number || !given.TryGetInt64(out var seq) || seq < 0)
             {
-                return JoinResult.Error(Reason("last_seq must be a non-negative integer"));
+                return Refuse("invalid", "last_seq must be a non-negative integer");
             }
 
             lastSeq = seq;
@@ -59,6 +65,7 @@ public sealed class RoomChannel(
 
         room = found;
         user = socketUser;
+        metrics.Joined("ok");
         var hasMore = lastSeq is not null && history.HasMore ? true : (bool?)null;
         return JoinResult.Ok(JsonPayload.Serialize(new JoinReply(history.Messages, hasMore), ConfabJsonContext.Default.JoinReply));
     }
@@ -81,11 +88,21 @@ public sealed class RoomChannel(
 
     private async ValueTask<Reply?> PostAsync(JsonElement payload, CancellationToken cancellationToken)
     {
+        using var activity = ConfabMetrics.ActivitySource.StartActivity("room.new_message");
+        activity?.SetTag("confab.room.id", room!.Id);
+        activity?.SetTag("confab.user.id", user!.Id);
+        if (!IsAuthorized(out _))
+        {
+            metrics.MessageRejected("unauthorized");
+            return Reply.Error(Reason("unauthorized"));
+        }
+
         var errors = new Dictionary<string, string[]>();
         var content = OptionalString(payload, "content", errors);
         var clientId = OptionalString(payload, "client_id", errors);
         if (errors.Count > 0)
         {
+            metrics.MessageRejected("validation");
             return Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(errors), ConfabJsonContext.Default.FieldErrorsReply));
         }
 
@@ -124,6 +141,19 @@ public sealed class RoomChannel(
     {
         await broadcast;
         return null;
+    }
+
+    /// <summary>The socket's user, while their token is valid.</summary>
+    private bool IsAuthorized([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketUser? socketUser)
+    {
+        socketUser = Context.Socket.Assigns as SocketUser;
+        return socketUser is not null && socketUser.TokenExpiresAt > time.GetUtcNow();
+    }
+
+    private JoinResult Refuse(string outcome, string reason)
+    {
+        metrics.Joined(outcome);
+        return JoinResult.Error(Reason(reason));
     }
 
     private static string? OptionalString(JsonElement payload, string name, Dictionary<string, string[]> errors)

@@ -4,8 +4,14 @@ namespace Confab.Storage;
 /// All of Confab's SQL, in one dialect (SQLite's, which is D1's), run by an <see cref="ISqlExecutor"/>.
 /// Split by table: <c>ChatStore.Users.cs</c>, <c>ChatStore.Rooms.cs</c>, <c>ChatStore.Messages.cs</c>.
 /// </summary>
-public sealed partial class ChatStore(ISqlExecutor executor)
+public sealed partial class ChatStore
 {
+    private readonly ISqlExecutor executor;
+
+    /// <summary>With <paramref name="metrics"/>, every statement is timed (<c>confab.db.statement.duration</c>).</summary>
+    public ChatStore(ISqlExecutor executor, Telemetry.ConfabMetrics? metrics = null) =>
+        this.executor = metrics is null ? executor : new Telemetry.TimedSqlExecutor(executor, metrics);
+
     public ISqlExecutor Executor => executor;
 
     /// <summary>A cheap round trip, for readiness checks.</summary>

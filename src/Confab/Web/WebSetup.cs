@@ -24,11 +24,14 @@ public static class WebSetup
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments("/api"),
             api => api.UseStatusCodePages());
-        app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/socket"),
-            pages => pages.UseStatusCodePagesWithReExecute("/not-found"));
+        app.UseWhen(context => !ForPrograms(context.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/not-found"));
         return app;
     }
+
+    // Paths whose callers are programs: their status codes must reach them as they are, not as an HTML page.
+    private static bool ForPrograms(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/socket") || path.StartsWithSegments("/metrics")
+        || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/_blazor");
 
     public static WebApplication MapWeb(this WebApplication app)
     {

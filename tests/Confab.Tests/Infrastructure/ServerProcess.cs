@@ -18,6 +18,31 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    private readonly List<string> lines = [];
+
+    /// <summary>Everything the server wrote to stdout and stderr so far, a line each.</summary>
+    public IReadOnlyList<string> OutputLines
+    {
+        get
+        {
+            lock (lines)
+            {
+                return [.. lines];
+            }
+        }
+    }
+
+    private void Record(string? line)
+    {
+        if (line is not null)
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
     public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
     public static async Task<ServerProcess> StartAsync(string databasePath, string secret, IDictionary<string, string>? environment = null)
@@ -26,11 +51,11 @@ public sealed class ServerProcess : IAsyncDisposable
         var start = StartInfo(address, databasePath, environment);
         start.Environment["SECRET_KEY_BASE"] = secret;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(process, address);
+        process.OutputDataReceived += (_, line) => server.Record(line.Data);
+        process.ErrorDataReceived += (_, line) => server.Record(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, address);
         await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
         return server;
     }
@@ -120,7 +145,7 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"The server at {Address} was not ready within {timeout}.");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

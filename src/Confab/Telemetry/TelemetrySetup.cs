@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Confab.Channels;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Confab.Telemetry;
+
+public static class TelemetrySetup
+{
+    /// <summary>
+    /// Metrics (the <c>Confab</c> meter, ASP.NET Core, Kestrel, the .NET runtime) for Prometheus at <c>/metrics</c>; traces
+    /// of HTTP requests, joins and sends; OTLP export of both when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; JSON logs
+    /// outside Development.
+    /// </summary>
+    public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ConfabMetrics>();
+        services.Configure<ChannelOptions>(options => options.MeterName = ConfabMetrics.MeterName);
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("confab"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(
+                    ConfabMetrics.MeterName,
+                    "Microsoft.AspNetCore.Hosting",
+                    "Microsoft.AspNetCore.Server.Kestrel",
+                    "Microsoft.AspNetCore.Http.Connections",
+                    "Microsoft.AspNetCore.Components.Server.Circuits",
+                    "System.Runtime")
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0))
+            .WithTracing(tracing => tracing
+                .AddSource(ConfabMetrics.MeterName)
+                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/healthz")));
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        // Request-start lines print the query string, and a socket's token may travel there: keep them out of logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(options => options.TimestampFormat = "O");
+        }
+
+        if (builder.Configuration.GetValue<int?>($"{TelemetryOptions.Section}:MetricsPort") is { } metricsPort)
+        {
+            builder.ListenAlsoOn(metricsPort);
+        }
+
+        return builder;
+    }
+
+    /// <summary><c>/metrics</c>, on its own port and behind a token when configured.</summary>
+    public static WebApplication MapTelemetry(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (!options.MetricsEnabled)
+        {
+            return app;
+        }
+
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        var expected = options.MetricsToken is { Length: > 0 } token ? SHA256.HashData(Encoding.UTF8.GetBytes("Bearer " + token)) : null;
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/metrics"), metrics => metrics.Use(async (context, next) =>
+        {
+            var wrongPort = options.MetricsPort is { } port && context.Connection.LocalPort != port;
+            if (wrongPort)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            if (expected is not null)
+            {
+                var given = SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()));
+                if (!CryptographicOperations.FixedTimeEquals(given, expected))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return;
+                }
+            }
+
+            await next(context);
+        }));
+        return app;
+    }
+
+    /// <summary>Adds a port to whatever the server listens on already (PORT, URLs, HTTP_PORTS or the default).</summary>
+    private static void ListenAlsoOn(this WebApplicationBuilder builder, int port)
+    {
+        var configuration = builder.Configuration;
+        var urls = configuration["urls"]
+            ?? (configuration["http_ports"] is { Length: > 0 } ports
+                ? string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"http://*:{p}"))
+                : "http://localhost:5000");
+        builder.WebHost.UseUrls($"{urls};http://*:{port.ToString(CultureInfo.InvariantCulture)}");
+    }
+}
