@@ -17,12 +17,15 @@ namespace Confab.Tests.Infrastructure;
 public sealed class ConfabFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? configureServices;
 
-    public ConfabFactory(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test")
+    public ConfabFactory(
+        Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test", Action<IServiceCollection>? configureServices = null)
     {
         Folder = TempFolder.Create();
         Time = time;
         Environment = environment;
+        this.configureServices = configureServices;
         this.settings = new Dictionary<string, string?>
         {
             ["Storage:DatabasePath"] = Path.Combine(Folder.Path, "confab.db"),
@@ -54,6 +57,11 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         if (Time is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(Time)));
+        }
+
+        if (configureServices is not null)
+        {
+            builder.ConfigureServices(configureServices);
         }
     }
 
