@@ -45,6 +45,9 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => settings["Storage:DatabasePath"]!;
 
+    /// <summary>Every setting this app runs with (its signing key included), to start another app like it.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => settings;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(Environment);
