@@ -26,6 +26,8 @@ public sealed class BenchArgs(Dictionary<string, string> values)
         return new BenchArgs(values);
     }
 
+    public string Text(string name, string fallback) => values.TryGetValue(name, out var value) ? value : fallback;
+
     public int Number(string name, int fallback) =>
         values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }
