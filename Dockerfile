@@ -3,13 +3,15 @@
 # non-root user on port 8080. It is the image Cloudflare Containers runs (deploy/cloudflare/wrangler.jsonc), and
 # it runs anywhere else too:
 #   docker build -t confab .
-#   docker run -p 8080:8080 -e SECRET_KEY_BASE="$(openssl rand -base64 64)" -v confab-data:/data confab
-# test.sh runs the same `dotnet publish` command as the build stage, so a change that breaks it fails CI.
+#   docker run -p 8080:8080 -e SECRET_KEY_BASE="$(openssl rand -base64 48)" -v confab-data:/data confab
+# CI has no Docker engine: deploy/docker-build-stage.sh runs this file's build-stage COPY and RUN lines without it
+# (test.sh), and the published result is then run the way the runtime stage runs it.
 
 # dotnet-docker publishes only the newest SDK feature band under a tag; global.json accepts 10.0.401 and later.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore from the project files alone first, so that this layer is reused until a dependency changes.
+# (Keep the build stage to COPY, RUN and WORKDIR lines: deploy/docker-build-stage.sh replays them.)
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Confab/Confab.csproj src/Confab/
 COPY src/Confab.Channels/Confab.Channels.csproj src/Confab.Channels/

@@ -21,9 +21,8 @@ if ! dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
-step "publish as the Dockerfile's build stage does (no Docker engine here)"
-dotnet publish src/Confab/Confab.csproj --no-restore -c Release -o artifacts/publish -p:UseAppHost=false -nologo -clp:ErrorsOnly ||
-  checks_failed=$((checks_failed + 1))
+step "the Dockerfile's build stage without Docker: its COPY set and its restore and publish, into artifacts/publish"
+deploy/docker-build-stage.sh artifacts/publish || checks_failed=$((checks_failed + 1))
 
 step "Cloudflare: wrangler deploy --dry-run, offline (in a network namespace with only loopback)"
 dist=$(mktemp -d)

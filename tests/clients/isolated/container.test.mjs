@@ -1,6 +1,6 @@
-// The published build (artifacts/publish, made by test.sh with the Dockerfile's own `dotnet publish`) run the way the
-// container image runs it: port from PORT, Production, no --urls. PORT listens on every interface, so this file runs
-// only inside a network namespace that has nothing but loopback (test.sh's D1 step, deploy/cloudflare/local-d1.sh).
+// The published build (artifacts/publish, made by test.sh with the Dockerfile's own build stage, see
+// deploy/docker-build-stage.sh) run the way the container image runs it: port from PORT, Production, no --urls.
+// PORT listens on every interface, so this file runs only inside a network namespace that has nothing but loopback (test.sh's D1 step, deploy/cloudflare/local-d1.sh).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -15,7 +15,7 @@ const published = process.env.CONFAB_PUBLISHED_DLL ?? join(repo, "artifacts/publ
 let server;
 before(async () => {
   if (!process.env.CONFAB_LOCAL_D1_NETNS) throw new Error("run inside deploy/cloudflare/local-d1.sh: PORT listens on every interface");
-  if (!existsSync(published)) throw new Error(`${published} is missing: publish as the Dockerfile does (test.sh)`);
+  if (!existsSync(published)) throw new Error(`${published} is missing: deploy/docker-build-stage.sh artifacts/publish (test.sh does)`);
   server = await startServer({ dll: published, viaPort: true, env: { ASPNETCORE_HTTP_PORTS: "8080" } });
 });
 after(async () => {
@@ -23,7 +23,7 @@ after(async () => {
   await server?.close();
 });
 
-test("the published build listens on PORT, answers /healthz, and on SIGTERM closes sockets with 1001 and exits 0", async () => {
+test("the published build listens on PORT, answers /healthz, and on SIGTERM closes sockets with 1001 and exits 0", { timeout: 60_000 }, async () => {
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   const alice = await newUser(server, "alice");
   const socket = connect(server, { token: alice.token }, { reconnectAfterMs: () => 60_000 });
