@@ -16,7 +16,7 @@ const BAD_REQUEST = 7400; // the body is not the contract
 const TRANSIENT = /Network connection lost|storage caused object to be reset|reset because its code was updated|overloaded|exceeded its memory limit|Internal error/i;
 
 export async function serveD1(request, db, path = new URL(request.url).pathname) {
-  if (path !== "/query" && path !== "/raw") {
+  if (path !== "/query") {
     return failure(404, BAD_REQUEST, `No such endpoint: ${path}. POST /query.`);
   }
   if (request.method !== "POST") {
