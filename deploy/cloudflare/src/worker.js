@@ -2,35 +2,28 @@
 // its database (D1) through an outbound handler, since a container cannot hold bindings itself.
 import { Container, ContainerProxy, getContainer } from "@cloudflare/containers";
 import { serveD1 } from "./d1-contract.js";
+import { D1_HOST, containerEnv } from "./container-env.js";
 
 // Required for outbound handlers: the runtime routes the container's outbound HTTP through it.
 export { ContainerProxy };
-
-// The virtual host the container reaches D1 at (Storage:D1:BaseUrl); it never leaves Cloudflare. Not exported:
-// every export of this module is taken for an entrypoint.
-const D1_HOST = "d1.internal";
 
 export class ChatServer extends Container {
   defaultPort = 8080; // Kestrel: PORT=8080 below
   sleepAfter = "30m"; // an open WebSocket keeps the container awake anyway
   enableInternet = false; // the server needs nothing but D1, which it reaches through the handler below
 
-  static outboundByHost = {
-    [D1_HOST]: (request, env) => serveD1(request, env.DB),
-  };
-
   constructor(ctx, env) {
     super(ctx, env);
-    // Read when the container starts: a new secret takes effect at the next start.
-    this.envVars = {
-      ASPNETCORE_ENVIRONMENT: "Production",
-      PORT: "8080",
-      SECRET_KEY_BASE: env.SECRET_KEY_BASE ?? "",
-      Storage__Provider: "D1",
-      Storage__D1__BaseUrl: `http://${D1_HOST}`,
-    };
+    this.envVars = containerEnv(env);
   }
 }
+
+// The container's plain HTTP to d1.internal is answered here, with the D1 binding. An assignment, not a
+// `static outboundByHost = ...` field: a class field would define an own property and skip Container's static
+// setter, which is what registers the handler for the ContainerProxy (test/worker.test.mjs checks this).
+ChatServer.outboundByHost = {
+  [D1_HOST]: (request, env) => serveD1(request, env.DB),
+};
 
 export default {
   async fetch(request, env) {
