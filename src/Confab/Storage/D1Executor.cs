@@ -58,29 +58,29 @@ public sealed partial class D1Executor(
         var client = httpClients.CreateClient(HttpClientName);
         for (var attempt = 1; ; attempt++)
         {
-            var failure = await TryOnceAsync(client, body, statements.Count, settings.Timeout, cancellationToken);
-            if (failure.Results is { } results)
+            var outcome = await TryOnceAsync(client, body, statements.Count, settings.Timeout, cancellationToken);
+            if (outcome.Results is { } results)
             {
                 return results;
             }
 
-            if (failure.Sent && writes)
+            if (outcome.Sent && writes)
             {
                 throw new StorageException(
-                    $"D1 at {client.BaseAddress} {failure.Reason}. The statements write, so they were not sent again: "
+                    $"D1 at {client.BaseAddress} {outcome.Reason}. The statements write, so they were not sent again: "
                     + "whether D1 committed them is unknown.",
                     StorageErrorKind.Unavailable,
-                    failure.Exception);
+                    outcome.Exception);
             }
 
             if (attempt >= settings.MaxAttempts)
             {
                 throw new StorageException(
-                    $"D1 at {client.BaseAddress} {failure.Reason} ({attempt} attempt(s)).", StorageErrorKind.Unavailable, failure.Exception);
+                    $"D1 at {client.BaseAddress} {outcome.Reason} ({attempt} attempt(s)).", StorageErrorKind.Unavailable, outcome.Exception);
             }
 
             var delay = Backoff(settings.RetryDelay, attempt);
-            LogRetry(logger, failure.Reason, attempt, settings.MaxAttempts, (long)delay.TotalMilliseconds);
+            LogRetry(logger, outcome.Reason, attempt, settings.MaxAttempts, (long)delay.TotalMilliseconds);
             await Task.Delay(delay, time, cancellationToken);
         }
     }
