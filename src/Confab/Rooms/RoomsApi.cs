@@ -6,7 +6,7 @@ namespace Confab.Rooms;
 /// <summary><c>GET /api/rooms</c>, <c>POST /api/rooms</c>, <c>GET /api/rooms/{slug}</c>, for holders of a bearer token.</summary>
 public static class RoomsApi
 {
-    public static IServiceCollection AddRooms(this IServiceCollection services) => services.AddSingleton<RoomDirectory>();
+    public static IServiceCollection AddRooms(this IServiceCollection services) => services.AddMemoryCache().AddSingleton<RoomDirectory>();
 
     public static IEndpointRouteBuilder MapRooms(this IEndpointRouteBuilder endpoints)
     {

@@ -36,7 +36,7 @@ public sealed partial class ChatStore
         var rows = (await executor.ExecuteAsync(
             new SqlStatement(
                 $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3",
-                roomId, beforeSeq ?? long.MaxValue, limit + 1L),
+                roomId, UpTo(beforeSeq), limit + 1L),
             cancellationToken)).Rows;
         var page = rows.Take(limit).Select(ReadMessage).Reverse().ToList();
         return new MessagePage(page, rows.Count > limit);
@@ -48,10 +48,13 @@ public sealed partial class ChatStore
         var rows = (await executor.ExecuteAsync(
             new SqlStatement(
                 $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq LIMIT ?4",
-                roomId, afterSeq, beforeSeq ?? long.MaxValue, limit + 1L),
+                roomId, Math.Min(afterSeq, SqlStatement.MaxSafeInteger), UpTo(beforeSeq), limit + 1L),
             cancellationToken)).Rows;
         return new MessagePage(rows.Take(limit).Select(ReadMessage).ToList(), rows.Count > limit);
     }
+
+    /// <summary>An exclusive upper bound on seq that every database carries exactly (D1: JavaScript numbers).</summary>
+    private static long UpTo(long? beforeSeq) => Math.Min(beforeSeq ?? SqlStatement.MaxSafeInteger, SqlStatement.MaxSafeInteger);
 
     private static Message ReadMessage(SqlRow row) =>
         new(

@@ -4,13 +4,20 @@ namespace Confab.Storage;
 /// One SQL statement in the SQLite dialect (which is D1's), with numbered parameters <c>?1</c>..<c>?N</c>.
 /// </summary>
 /// <remarks>
-/// D1 binds at most <see cref="MaxParameters"/> parameters per statement; the limit is enforced here so that
-/// a statement that would fail on D1 fails the same way on SQLite, in tests, before it ships.
+/// D1's limits are enforced here, so that a statement that would fail on D1 fails the same way on SQLite, in tests,
+/// before it ships: at most <see cref="MaxParameters"/> parameters, each a <see cref="long"/> (or <see cref="int"/>)
+/// within ±<see cref="MaxSafeInteger"/>, a finite <see cref="double"/>, a <see cref="string"/>, or null.
 /// </remarks>
 public sealed class SqlStatement
 {
     /// <summary>D1's limit of bound parameters per statement.</summary>
     public const int MaxParameters = 100;
+
+    /// <summary>
+    /// 2^53 - 1, the largest integer a parameter may hold: D1's JSON carries numbers as JavaScript doubles, which are
+    /// exact only up to here. Larger values would be silently rounded on D1.
+    /// </summary>
+    public const long MaxSafeInteger = 9_007_199_254_740_991;
 
     public SqlStatement(string sql, params object?[] parameters)
     {
@@ -23,6 +30,17 @@ public sealed class SqlStatement
                 nameof(parameters));
         }
 
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (!IsPortable(parameters[i]))
+            {
+                throw new ArgumentException(
+                    $"Parameter ?{i + 1} ({parameters[i]?.GetType().Name}) cannot travel to D1 unchanged: use a long within ±{MaxSafeInteger}, "
+                    + "a finite double, a string or null.",
+                    nameof(parameters));
+            }
+        }
+
         Sql = sql;
         Parameters = parameters;
     }
@@ -31,6 +49,14 @@ public sealed class SqlStatement
 
     /// <summary>Values for <c>?1</c>..<c>?N</c>: <see cref="long"/>, <see cref="double"/>, <see cref="string"/> or null.</summary>
     public IReadOnlyList<object?> Parameters { get; }
+
+    private static bool IsPortable(object? value) => value switch
+    {
+        null or string or int => true,
+        long number => number is >= -MaxSafeInteger and <= MaxSafeInteger,
+        double number => double.IsFinite(number),
+        _ => false,
+    };
 }
 
 /// <summary>The outcome of one statement: its rows and D1-style meta.</summary>

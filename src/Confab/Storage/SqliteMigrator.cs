@@ -19,20 +19,10 @@ public sealed class SqliteMigrator(SqliteExecutor executor, string migrationsPat
     /// <summary>Applies every migration not yet recorded, each in its own transaction. Returns the names applied.</summary>
     public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken = default)
     {
-        if (!Directory.Exists(migrationsPath))
-        {
-            throw new DirectoryNotFoundException(
-                $"The migrations folder '{migrationsPath}' does not exist. Set Storage:MigrationsPath to the folder holding db/migrations.");
-        }
-
+        var files = ListMigrations(migrationsPath);
         executor.ExecuteScript(CreateTable);
         var applied = (await executor.ExecuteAsync(new SqlStatement("SELECT name FROM d1_migrations"), cancellationToken))
             .Rows.Select(row => row.GetString("name")).ToHashSet(StringComparer.Ordinal);
-
-        var files = Directory.GetFiles(migrationsPath, "*.sql")
-            .Select(Path.GetFileName)
-            .OfType<string>()
-            .Order(StringComparer.Ordinal);
 
         var newlyApplied = new List<string>();
         foreach (var name in files)
@@ -49,5 +39,21 @@ public sealed class SqliteMigrator(SqliteExecutor executor, string migrationsPat
         }
 
         return newlyApplied;
+    }
+
+    /// <summary>The migration file names in the folder, in the order they apply (as wrangler orders them).</summary>
+    public static IReadOnlyList<string> ListMigrations(string migrationsPath)
+    {
+        if (!Directory.Exists(migrationsPath))
+        {
+            throw new DirectoryNotFoundException(
+                $"The migrations folder '{migrationsPath}' does not exist. Set Storage:MigrationsPath to the folder holding db/migrations.");
+        }
+
+        return Directory.GetFiles(migrationsPath, "*.sql")
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)
+            .ToList();
     }
 }

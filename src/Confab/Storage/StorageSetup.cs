@@ -5,7 +5,10 @@ namespace Confab.Storage;
 
 public static class StorageSetup
 {
-    /// <summary>The SQLite executor, <see cref="ChatStore"/>, migrations at start-up, and the database's readiness check.</summary>
+    /// <summary>
+    /// The executor chosen by <c>Storage:Provider</c> (a SQLite file, or D1 over HTTP), <see cref="ChatStore"/>,
+    /// the start-up work (SQLite: migrate; D1: check that wrangler applied every migration) and the readiness check.
+    /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
         services.AddOptions<StorageOptions>()
@@ -17,8 +20,8 @@ public static class StorageSetup
                     options.DatabasePath = path;
                 }
             })
-            .Validate(options => !string.IsNullOrWhiteSpace(options.DatabasePath), "Storage:DatabasePath (or DATABASE_PATH) must name the SQLite file.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
         services.AddSingleton(provider =>
         {
@@ -26,7 +29,18 @@ public static class StorageSetup
             var root = provider.GetRequiredService<IHostEnvironment>().ContentRootPath;
             return new SqliteExecutor(Path.Combine(root, options.DatabasePath), options.BusyTimeout);
         });
-        services.AddSingleton<ISqlExecutor>(provider => provider.GetRequiredService<SqliteExecutor>());
+
+        // The D1 client's own request logging is off: one D1 query would log four lines, and headers carry the token.
+        services.AddHttpClient(D1Executor.HttpClientName)
+            .ConfigureHttpClient((provider, client) => D1Executor.Configure(client, provider.GetRequiredService<IOptions<StorageOptions>>().Value.D1))
+            .RemoveAllLoggers();
+        services.AddSingleton<D1Executor>();
+
+        services.AddSingleton<ISqlExecutor>(provider => provider.GetRequiredService<IOptions<StorageOptions>>().Value.Provider switch
+        {
+            StorageProvider.D1 => provider.GetRequiredService<D1Executor>(),
+            _ => provider.GetRequiredService<SqliteExecutor>(),
+        });
         services.AddSingleton<ChatStore>();
         services.AddHostedService<StorageInitializer>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
@@ -42,35 +56,27 @@ public static class StorageSetup
     }
 }
 
-/// <summary>Creates the database file and applies <c>db/migrations</c> before the server takes requests.</summary>
-internal sealed partial class StorageInitializer(SqliteExecutor executor, IOptions<StorageOptions> options, ILogger<StorageInitializer> logger)
-    : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        executor.Initialize();
-        var applied = await new SqliteMigrator(executor, options.Value.MigrationsPath).ApplyAsync(cancellationToken);
-        LogReady(logger, executor.DatabasePath, applied.Count, applied);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} ready; applied {Count} migration(s): {Names}")]
-    private static partial void LogReady(ILogger logger, string path, int count, IReadOnlyList<string> names);
-}
-
+/// <summary>Ready when the database answers a cheap query within 5 s (D1: over HTTP, retries included).</summary>
 internal sealed class DatabaseHealthCheck(ChatStore store) : IHealthCheck
 {
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Limit);
         try
         {
-            await store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            await store.PingAsync(timeout.Token);
             return HealthCheckResult.Healthy();
         }
-        catch (Exception e) when (e is StorageException or TimeoutException)
+        catch (StorageException e)
         {
             return HealthCheckResult.Unhealthy("The database does not answer.", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"The database did not answer within {Limit.TotalSeconds} s.", e);
         }
     }
 }

@@ -18,11 +18,17 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
 
-    public ConfabFactory(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test")
+    public ConfabFactory(
+        Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test", Action<IServiceCollection>? configureServices = null)
     {
         Folder = TempFolder.Create();
         Time = time;
         Environment = environment;
+        if (configureServices is not null)
+        {
+            testServices.Add(configureServices);
+        }
+
         this.settings = new Dictionary<string, string?>
         {
             ["Storage:DatabasePath"] = Path.Combine(Folder.Path, "confab.db"),
@@ -46,6 +52,9 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
     public string Environment { get; }
 
     public string DatabasePath => settings["Storage:DatabasePath"]!;
+
+    /// <summary>Every setting this app runs with (its signing key included), to start another app like it.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => settings;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

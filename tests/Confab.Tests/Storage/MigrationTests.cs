@@ -92,25 +92,6 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal("wal", (await executor.ExecuteAsync(new SqlStatement("PRAGMA journal_mode"))).Rows[0].GetString("journal_mode"));
         Assert.Equal(1, (await executor.ExecuteAsync(new SqlStatement("PRAGMA foreign_keys"))).Rows[0].GetInt64("foreign_keys"));
         Assert.Equal(2, (await executor.ExecuteAsync(new SqlStatement("PRAGMA synchronous"))).Rows[0].GetInt64("synchronous"));
-        var error = await Assert.ThrowsAsync<StorageException>(() => executor.ExecuteAsync(new SqlStatement(
-            "INSERT INTO messages (room_id, user_id, seq, content, inserted_at) VALUES (999, 999, 1, 'x', 'now')")));
-        Assert.Equal(StorageErrorKind.Constraint, error.Kind);
-    }
-
-    [Fact]
-    public async Task A_batch_is_one_transaction()
-    {
-        var executor = NewExecutor();
-        await new SqliteMigrator(executor, CopyMigrations()).ApplyAsync();
-
-        await Assert.ThrowsAsync<StorageException>(() => executor.BatchAsync(
-        [
-            new SqlStatement("INSERT INTO rooms (name, slug, inserted_at, updated_at) VALUES ('A', 'a', 'x', 'x')"),
-            new SqlStatement("INSERT INTO rooms (name, slug, inserted_at, updated_at) VALUES ('B', 'general', 'x', 'x')"),
-        ]));
-
-        var count = await executor.ExecuteAsync(new SqlStatement("SELECT COUNT(*) AS n FROM rooms WHERE slug = 'a'"));
-        Assert.Equal(0, count.Rows[0].GetInt64("n"));
     }
 
     [Fact]
@@ -119,6 +100,19 @@ public sealed class MigrationTests : IDisposable
         _ = new SqlStatement("SELECT 1", new object?[100]);
         var error = Assert.Throws<ArgumentException>(() => new SqlStatement("SELECT 1", new object?[101]));
         Assert.Contains("100", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(1.5f)]
+    [InlineData(double.NaN)]
+    [InlineData(SqlStatement.MaxSafeInteger + 1)]
+    [InlineData(-SqlStatement.MaxSafeInteger - 1)]
+    public void A_statement_binds_only_values_that_D1_carries_unchanged(object value)
+    {
+        _ = new SqlStatement("SELECT ?1, ?2, ?3, ?4, ?5", SqlStatement.MaxSafeInteger, -SqlStatement.MaxSafeInteger, 1.5, "text", null);
+        var error = Assert.Throws<ArgumentException>(() => new SqlStatement("SELECT ?1", value));
+        Assert.Contains("?1", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => folder.Dispose();

@@ -1,6 +1,7 @@
-// Confab as a real server process on 127.0.0.1, over a SQLite file in a temp folder.
+// Confab as a real server process on 127.0.0.1, over a SQLite file in a temp folder; or, when CONFAB_D1_URL is set
+// (test.sh's D1 step, inside deploy/cloudflare/local-d1.sh), over that local D1, emptied first.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -10,7 +11,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 // The published app (test.sh publishes it), run from its own folder so that it finds its wwwroot.
-const dll = process.env.CONFAB_DLL ?? join(repo, "artifacts/confab/Confab.dll");
+const builtDll = process.env.CONFAB_DLL ?? join(repo, "artifacts/confab/Confab.dll");
+const d1Url = process.env.CONFAB_D1_URL;
+
+/** Deletes what tests wrote to the shared local D1 (tests/d1/reset.sql), so each server starts as on a fresh database. */
+async function resetD1() {
+  const batch = readFileSync(join(repo, "tests/d1/reset.sql"), "utf8")
+    .split(";\n")
+    .map((part) => part.split("\n").filter((line) => !line.startsWith("--")).join("\n").trim())
+    .filter((sql) => sql.length > 0)
+    .map((sql) => ({ sql, params: [] }));
+  const response = await fetch(`${d1Url}/query`, { method: "POST", body: JSON.stringify({ batch }), signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`resetting the local D1: ${response.status} ${await response.text()}`);
+}
 
 export async function freePort() {
   return new Promise((ok, fail) => {
@@ -24,9 +37,13 @@ export async function freePort() {
   });
 }
 
-/** Starts Confab; `restart()` starts it again on the same port and database. */
-export async function startServer({ env = {} } = {}) {
+/**
+ * Starts Confab; `restart()` starts it again on the same port and database. `viaPort` gives the port as the container
+ * image does (PORT, which listens on every interface: only inside a loopback-only namespace, see tests/clients/isolated).
+ */
+export async function startServer({ env = {}, dll = builtDll, viaPort = false } = {}) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: publish Confab first (dotnet publish src/Confab -c Release -o artifacts/confab)`);
+  if (d1Url) await resetD1();
   const folder = mkdtempSync(join(tmpdir(), "confab-clients-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -36,34 +53,43 @@ export async function startServer({ env = {} } = {}) {
     DATABASE_PATH: join(folder, "confab.db"),
     SECRET_KEY_BASE: randomBytes(48).toString("base64"),
     Logging__LogLevel__Default: "Warning",
+    ...(d1Url ? { Storage__Provider: "D1", Storage__D1__BaseUrl: d1Url } : {}),
+    ...(viaPort ? { PORT: String(port) } : {}),
     ...env,
   };
+  const args = viaPort ? [dll] : [dll, "--urls", url];
   let child;
   let output = "";
 
   async function start() {
     output = "";
-    child = spawn("dotnet", [dll, "--urls", url], { cwd: dirname(dll), env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn("dotnet", args, { cwd: dirname(dll), env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`Confab exited (${child.exitCode}):\n${output}`);
+      let ready = false;
       try {
-        if ((await fetch(`${url}/readyz`)).ok) return;
+        ready = (await fetch(`${url}/readyz`)).ok;
       } catch {
         // not listening yet
+      }
+      if (ready) {
+        if (d1Url && existsSync(childEnv.DATABASE_PATH)) throw new Error("Confab was to run on D1 but opened a SQLite file");
+        return;
       }
       await sleep(100);
     }
     throw new Error(`Confab was not ready in 30 s:\n${output}`);
   }
 
+  /** Signals the process and resolves with its exit code (null when a signal ended it). */
   async function stop(signal = "SIGTERM") {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((ok) => child.once("exit", ok));
+    if (!child || child.exitCode !== null) return child?.exitCode;
+    const exited = new Promise((ok) => child.once("exit", (code) => ok(code)));
     child.kill(signal);
-    await exited;
+    return exited;
   }
 
   await start();
