@@ -45,10 +45,14 @@ public static class AuthSetup
                 .AddAuthenticationSchemes(BearerTokenHandler.SchemeName, CookieAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
 
-        // Cookie keys live in the database, so sessions survive restarts and hold on every node.
+        // Cookie keys live in the database, so sessions survive restarts and hold on every node, encrypted under the secret.
         services.AddDataProtection().SetApplicationName("Confab");
         services.AddOptions<KeyManagementOptions>()
-            .Configure<ChatStore>((options, store) => options.XmlRepository = new DatabaseXmlRepository(store));
+            .Configure<ChatStore, IOptions<AuthOptions>>((options, store, auth) =>
+            {
+                options.XmlRepository = new DatabaseXmlRepository(store);
+                options.XmlEncryptor = new SecretXmlEncryptor(auth);
+            });
         return services;
     }
 

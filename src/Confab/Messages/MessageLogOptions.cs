@@ -18,3 +18,16 @@ public sealed class MessageLogOptions
     [Range(1, 1_000_000, ErrorMessage = "Confab:MessageLog:QueueCapacity must be between 1 and 1,000,000.")]
     public int QueueCapacity { get; set; } = 10_000;
 }
+
+/// <summary>On D1 a group commit is one Worker invocation, which may run at most 1,000 queries.</summary>
+internal sealed class MessageLogOptionsValidator(Microsoft.Extensions.Options.IOptions<Storage.StorageOptions> storage)
+    : Microsoft.Extensions.Options.IValidateOptions<MessageLogOptions>
+{
+    public const int D1MaxBatchSize = 1000;
+
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, MessageLogOptions options) =>
+        storage.Value.Provider == Storage.StorageProvider.D1 && options.MaxBatchSize > D1MaxBatchSize
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
+                $"Confab:MessageLog:MaxBatchSize must be at most {D1MaxBatchSize} with Storage:Provider=D1: one group commit is one D1 batch, and a Worker invocation may run at most {D1MaxBatchSize} queries.")
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
+}

@@ -18,6 +18,7 @@ public static class MessagesApi
     {
         services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessageLogOptions>().BindConfiguration(MessageLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MessageLogOptions>, MessageLogOptionsValidator>();
         services.AddSingleton<MessageLog>();
         services.AddHostedService(provider => provider.GetRequiredService<MessageLog>());
         services.AddSingleton<MessagePoster>();

@@ -128,4 +128,22 @@ public sealed class D1FailureTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains(expected, output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_group_commit_larger_than_one_D1_invocation_allows_stops_the_server()
+    {
+        using var folder = TempFolder.Create();
+        var environment = new Dictionary<string, string>
+        {
+            ["SECRET_KEY_BASE"] = ServerProcess.NewSecret(),
+            ["Storage__Provider"] = "D1",
+            ["Storage__D1__BaseUrl"] = "http://127.0.0.1:9",
+            ["Confab__MessageLog__MaxBatchSize"] = "1001",
+        };
+
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(Path.Combine(folder.Path, "confab.db"), environment, TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Confab:MessageLog:MaxBatchSize must be at most 1000 with Storage:Provider=D1", output, StringComparison.Ordinal);
+    }
 }
