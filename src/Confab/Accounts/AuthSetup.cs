@@ -23,6 +23,7 @@ public static class AuthSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AuthTokens>();
         services.AddSingleton<Accounts>();
+        services.AddAccountLimits();
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
@@ -52,11 +53,12 @@ public static class AuthSetup
         return services;
     }
 
-    /// <summary>Who is calling (cookie or bearer token) and what they may do.</summary>
+    /// <summary>Who is calling (cookie or bearer token), what they may do, and how often they may try to log in.</summary>
     public static WebApplication UseAccounts(this WebApplication app)
     {
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 
