@@ -20,6 +20,7 @@ builder.Services.AddWeb();
 var app = builder.Build();
 
 app.UseErrorPages();
+app.UseSecurityHeaders();
 app.UseAccounts();
 app.MapHealth();
 app.MapAccounts();

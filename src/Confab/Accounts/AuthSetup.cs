@@ -40,6 +40,10 @@ public static class AuthSetup
                 options.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
             });
 
+        // Secure outside Development (production sits behind TLS, perhaps terminated by a proxy, so never "same as request").
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IHostEnvironment>((options, environment) => options.Cookie.SecurePolicy = SecurePolicy(environment));
+
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiUserPolicy, policy => policy.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(AnyUserPolicy, policy => policy
@@ -61,6 +65,9 @@ public static class AuthSetup
         app.UseRateLimiter();
         return app;
     }
+
+    public static CookieSecurePolicy SecurePolicy(IHostEnvironment environment) =>
+        environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
     private static Task Deny(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {

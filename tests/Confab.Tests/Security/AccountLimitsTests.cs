@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Confab.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Confab.Tests.Security;
 
@@ -78,7 +77,7 @@ public sealed class AccountLimitsTests
             ["Confab:RateLimits:LogInsPerIp"] = "4",
             ["Confab:RateLimits:AttemptsPerUsername"] = "2",
         });
-        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+        var browser = app.CreateBrowserClient();
 
         for (var i = 0; i < 2; i++)
         {
