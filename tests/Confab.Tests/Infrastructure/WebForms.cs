@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Confab.Tests.Infrastructure;
 
 /// <summary>A form as the server rendered it: where it posts, and its hidden fields (the antiforgery token, Blazor's <c>_handler</c>).</summary>
-public sealed record HtmlForm(string Action, IReadOnlyDictionary<string, string> Hidden)
+public sealed record HtmlForm(string Action, string Method, IReadOnlyDictionary<string, string> Hidden)
 {
     public const string AntiforgeryField = "__RequestVerificationToken";
 }
@@ -18,7 +18,8 @@ public static partial class WebForms
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode}");
         var html = await response.Content.ReadAsStringAsync();
         return FormPattern().Matches(html).Select(form => new HtmlForm(
-            WebUtility.HtmlDecode(form.Groups["action"].Value),
+            WebUtility.HtmlDecode(AttributePattern("action").Match(form.Groups["open"].Value).Groups[1].Value),
+            AttributePattern("method").Match(form.Groups["open"].Value).Groups[1].Value.ToUpperInvariant(),
             HiddenPattern().Matches(form.Groups["body"].Value).ToDictionary(
                 input => WebUtility.HtmlDecode(input.Groups["name"].Value),
                 input => WebUtility.HtmlDecode(input.Groups["value"].Value)))).ToList();
@@ -38,8 +39,10 @@ public static partial class WebForms
         return await PostAsync(client, forms.Single(f => f.Action == path), fields);
     }
 
-    [GeneratedRegex("""<form[^>]*?action="(?<action>[^"]*)"[^>]*>(?<body>.*?)</form>""", RegexOptions.Singleline)]
+    [GeneratedRegex("""(?<open><form[^>]*>)(?<body>.*?)</form>""", RegexOptions.Singleline)]
     private static partial Regex FormPattern();
+
+    private static Regex AttributePattern(string name) => new($"\\s{name}=\"([^\"]*)\"");
 
     [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]*)" value="(?<value>[^"]*)"\s*/?>""")]
     private static partial Regex HiddenPattern();
