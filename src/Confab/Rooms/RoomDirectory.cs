@@ -10,8 +10,22 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time)
     public const int MaxDescriptionLength = 500;
     public const int MaxSlugLength = 64;
 
-    public Task<IReadOnlyList<Room>> ListAsync(CancellationToken cancellationToken = default) => store.ListRoomsAsync(cancellationToken);
+    /// <summary>
+    /// The one rule of who may see a room: read its history, get its live messages, typing and presence, post to it.
+    /// Every transport (socket join, REST, web UI) asks through <see cref="GetForAsync"/> and <see cref="ListForAsync"/>.
+    /// Today every room is public: any signed-in user (any real user id) sees every room.
+    /// </summary>
+    public static bool MaySee(long userId, Room room) => userId > 0 && room.Id > 0;
 
+    /// <summary>The rooms <paramref name="userId"/> may see.</summary>
+    public async Task<IReadOnlyList<Room>> ListForAsync(long userId, CancellationToken cancellationToken = default) =>
+        [.. (await store.ListRoomsAsync(cancellationToken)).Where(room => MaySee(userId, room))];
+
+    /// <summary>The room, when it exists and <paramref name="userId"/> may see it; null either way otherwise (existence is not revealed).</summary>
+    public async Task<Room?> GetForAsync(long userId, string slug, CancellationToken cancellationToken = default) =>
+        await GetAsync(slug, cancellationToken) is { } room && MaySee(userId, room) ? room : null;
+
+    /// <summary>The room by slug, whoever asks: for the server's own use, never for a user's request.</summary>
     public Task<Room?> GetAsync(string slug, CancellationToken cancellationToken = default) =>
         slug.Length is 0 or > MaxSlugLength ? Task.FromResult<Room?>(null) : store.GetRoomBySlugAsync(slug, cancellationToken);
 

@@ -27,15 +27,16 @@ public sealed class SocketClient : IAsyncDisposable
 
     public WebSocketState State => socket.State;
 
-    public static Uri SocketUri(Uri address, string token) =>
-        new($"ws://{address.Authority}/socket/websocket?token={Uri.EscapeDataString(token)}&vsn=2.0.0");
+    /// <summary><c>ws://host/socket/websocket?token=…&amp;vsn=2.0.0</c>, plus <paramref name="moreParams"/> (<c>"a=1&amp;b=2"</c>).</summary>
+    public static Uri SocketUri(Uri address, string token, string moreParams = "") =>
+        new($"ws://{address.Authority}/socket/websocket?token={Uri.EscapeDataString(token)}&vsn=2.0.0{(moreParams.Length > 0 ? "&" + moreParams : "")}");
 
-    public static async Task<SocketClient> ConnectAsync(Uri address, string token, Action<ClientWebSocketOptions>? configure = null)
+    public static async Task<SocketClient> ConnectAsync(Uri address, string token, Action<ClientWebSocketOptions>? configure = null, string moreParams = "")
     {
         var socket = new ClientWebSocket();
         configure?.Invoke(socket.Options);
         using var timeout = new CancellationTokenSource(Timeout);
-        await socket.ConnectAsync(SocketUri(address, token), timeout.Token);
+        await socket.ConnectAsync(SocketUri(address, token, moreParams), timeout.Token);
         return new SocketClient(socket);
     }
 

@@ -80,7 +80,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         history = null;
         var user = (await Authentication).User;
         me = new MessageAuthor(user.UserId(), user.Username());
-        room = await Rooms.GetAsync(Slug);
+        room = await Rooms.GetForAsync(me.Id, Slug);
         if (room is null)
         {
             Navigation.NotFound();
