@@ -172,7 +172,16 @@ public sealed class RoomChannel(
             return null;
         }
 
-        return value.GetString();
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that is no text, such as a lone surrogate ("\ud800").
+            errors[name] = [$"{name} must be valid Unicode text"];
+            return null;
+        }
     }
 
     private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
