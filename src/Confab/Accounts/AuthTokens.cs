@@ -54,8 +54,11 @@ public sealed class AuthTokens
         }
 
         var body = token[..dot];
+        var encodedSignature = token.AsSpan(dot + 1);
         Span<byte> signature = stackalloc byte[64];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(dot + 1), signature, out var length)
+        // TryDecodeFromChars throws on some malformed input rather than returning false: check first.
+        if (!Base64Url.IsValid(encodedSignature, out var decodedLength) || decodedLength > signature.Length
+            || !Base64Url.TryDecodeFromChars(encodedSignature, signature, out var length)
             || !CryptographicOperations.FixedTimeEquals(signature[..length], Sign(body)))
         {
             return null;

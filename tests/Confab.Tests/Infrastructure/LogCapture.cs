@@ -9,8 +9,8 @@ public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, 
     public override string ToString() => $"{Level} {Category}[{EventId.Id}] {Message} {Exception}";
 }
 
-/// <summary>Collects the app's log entries at Warning and above, so a test can fail on errors it did not expect.</summary>
-public sealed class LogCapture : ILoggerProvider
+/// <summary>Collects the app's log entries (by default at Warning and above), so a test can fail on errors it did not expect.</summary>
+public sealed class LogCapture(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> entries = new();
 
@@ -18,11 +18,17 @@ public sealed class LogCapture : ILoggerProvider
 
     public IEnumerable<LogEntry> Errors => entries.Where(e => e.Level >= LogLevel.Error);
 
+    public LogLevel Minimum => minimum;
+
     /// <summary>Adds a capture to the app (before it starts).</summary>
-    public static LogCapture AddTo(ConfabFactory app)
+    public static LogCapture AddTo(ConfabFactory app, LogLevel minimum = LogLevel.Warning)
     {
-        var capture = new LogCapture();
-        app.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(capture));
+        var capture = new LogCapture(minimum);
+        app.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<ILoggerProvider>(capture);
+            services.Configure<LoggerFilterOptions>(options => options.MinLevel = minimum);
+        });
         return capture;
     }
 
@@ -37,7 +43,7 @@ public sealed class LogCapture : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= capture.Minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
