@@ -53,13 +53,10 @@ public sealed class AuthTokens
             return null;
         }
 
+        // The signature must be exactly its canonical encoding (no padding, no whitespace), compared in fixed time.
         var body = token[..dot];
-        var encodedSignature = token.AsSpan(dot + 1);
-        Span<byte> signature = stackalloc byte[64];
-        // TryDecodeFromChars throws on some malformed input rather than returning false: check first.
-        if (!Base64Url.IsValid(encodedSignature, out var decodedLength) || decodedLength > signature.Length
-            || !Base64Url.TryDecodeFromChars(encodedSignature, signature, out var length)
-            || !CryptographicOperations.FixedTimeEquals(signature[..length], Sign(body)))
+        var expected = Encoding.ASCII.GetBytes(Base64Url.EncodeToString(Sign(body)));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token[(dot + 1)..]), expected))
         {
             return null;
         }
