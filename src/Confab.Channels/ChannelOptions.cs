@@ -22,6 +22,7 @@ public sealed class ChannelOptions
     private int _outboundQueueCapacity = 1024;
     private int _maxPendingRepliesPerSocket = 100;
     private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+    private string? _host;
 
     /// <summary>
     /// Largest incoming message in bytes. Default 65,536 (64 KiB). A larger message closes the socket with 1009
@@ -99,6 +100,33 @@ public sealed class ChannelOptions
         get => _closeTimeout;
         set => _closeTimeout = InRange(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(CloseTimeout));
     }
+
+    /// <summary>
+    /// Whether the upgrade's <c>Origin</c> header is checked before <see cref="PhoenixSocket.ConnectAsync"/>, as Phoenix's
+    /// <c>check_origin</c> (protection against cross-site WebSocket hijacking). Default true. A refused origin gets a plain
+    /// HTTP 403 with an empty body. A request without an <c>Origin</c> header (a non-browser client) is always allowed.
+    /// </summary>
+    public bool CheckOrigin { get; set; } = true;
+
+    /// <summary>
+    /// The application's public host name, e.g. <c>"chat.example.com"</c> (Phoenix's <c>url: [host: …]</c>). When
+    /// <see cref="AllowedOrigins"/> is empty, an <c>Origin</c> is allowed when its host equals this host (scheme and port
+    /// are not compared): <c>Origin: https://chat.example.com</c> passes, <c>Origin: https://evil.example</c> is refused.
+    /// Default null: the request's own host (its <c>Host</c> header) is used instead.
+    /// </summary>
+    public string? Host
+    {
+        get => _host;
+        set => _host = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    /// <summary>
+    /// Origins allowed instead of <see cref="Host"/>, in Phoenix's forms: <c>"https://example.com"</c> (scheme and host),
+    /// <c>"//another.com:888"</c> (host and port, any scheme), <c>"//*.other.com"</c> (any subdomain of other.com, or
+    /// other.com itself). Each part given must match; parts left out match anything. Default empty. Every entry is
+    /// checked at start-up.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
 
     private static int InRange(int value, int min, int max, string name)
     {

@@ -13,7 +13,7 @@ public static class ChannelsEndpointRouteBuilderExtensions
     /// Maps <c>{path}/websocket</c> to <typeparamref name="TSocket"/> (resolved from DI, configured once now):
     /// <c>MapPhoenixSocket&lt;UserSocket&gt;("/socket")</c> serves phoenix.js's <c>new Socket("/socket")</c> at
     /// <c>GET /socket/websocket?token=…&amp;vsn=2.0.0</c>. WebSocket support is part of the endpoint; the app need not
-    /// call <c>UseWebSockets()</c> (its <c>WebSocketOptions</c>, e.g. <c>AllowedOrigins</c>, still apply).
+    /// call <c>UseWebSockets()</c>. Origins are checked by <see cref="ChannelOptions.CheckOrigin"/> before connect.
     /// </summary>
     /// <remarks>
     /// The library never logs query strings, but ASP.NET Core's request logging

@@ -22,6 +22,7 @@ builder.Services.AddWeb();
 var app = builder.Build();
 
 app.UseErrorPages();
+app.UseSecurityHeaders();
 app.UseAccounts();
 app.MapHealth();
 app.MapTelemetry();

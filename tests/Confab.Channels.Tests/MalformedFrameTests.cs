@@ -19,6 +19,8 @@ public sealed class MalformedFrameTests
     [InlineData("""["3","3","echo:1","phx_join",[]]""")]
     [InlineData("""["3","3","echo:1","phx_join","x"]""")]
     [InlineData("\"just a string\"")]
+    [InlineData("""["3","3","echo:\ud800","phx_join",{}]""")]
+    [InlineData("""["\udc00","3","echo:1","phx_join",{}]""")]
     public async Task Undecodable_text_frame_closes_only_that_socket_with_1007(string frame)
     {
         await using var server = await TestServer.StartAsync();

@@ -22,6 +22,14 @@ internal sealed class ChannelOptionsValidator : IValidateOptions<ChannelOptions>
                 $"({options.IdleTimeout}).");
         }
 
+        foreach (string pattern in options.AllowedOrigins)
+        {
+            if (!OriginPolicy.IsValidPattern(pattern))
+            {
+                return ValidateOptionsResult.Fail(OriginPolicy.InvalidPatternMessage(pattern));
+            }
+        }
+
         return ValidateOptionsResult.Success;
     }
 }

@@ -86,4 +86,7 @@ internal static partial class ChannelsLog
 
     [LoggerMessage(26, LogLevel.Error, "Socket {ConnectionId}: a callback registered on the Ended token of {Topic} threw.")]
     public static partial void EndedCallbackFailed(ILogger logger, string connectionId, string topic, Exception exception);
+
+    [LoggerMessage(27, LogLevel.Information, "Connection {ConnectionId} refused: origin {Origin} is not allowed.")]
+    public static partial void OriginRefused(ILogger logger, string connectionId, string? origin);
 }

@@ -15,6 +15,8 @@ internal sealed class ChannelsRuntime(
 {
     public ChannelOptions Options { get; } = options.Value;
 
+    public OriginPolicy Origins { get; } = new(options.Value);
+
     public IPubSub PubSub { get; } = pubSub;
 
     public PresenceTracker Presence { get; } = presence;

@@ -36,7 +36,16 @@ internal abstract class FrameSerializer
             return false;
         }
 
-        error = ReadMessage(parsed.RootElement, out message);
+        try
+        {
+            error = ReadMessage(parsed.RootElement, out message);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString refuses escapes that are no text, such as a lone surrogate ("\ud800").
+            error = "strings must be valid Unicode text";
+        }
+
         if (error is not null)
         {
             parsed.Dispose();

@@ -8,8 +8,8 @@ namespace Confab.Channels.Internal;
 /// <summary>
 /// <c>GET {path}/websocket</c>: checks the request, the protocol version and the authToken subprotocol, runs the
 /// application's <see cref="PhoenixSocket.ConnectAsync"/> before the upgrade, then accepts and runs the socket.
-/// Refusals are plain HTTP answers with empty bodies, as Phoenix: 400 (not a WebSocket GET), 403 (bad vsn, bad
-/// token encoding, refused connect), 503 (shutting down).
+/// Refusals are plain HTTP answers with empty bodies, as Phoenix: 400 (not a WebSocket GET), 403 (origin not allowed,
+/// bad vsn, bad token encoding, refused connect), 503 (shutting down).
 /// </summary>
 internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router, ChannelsRuntime runtime)
 {
@@ -29,6 +29,13 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
         }
 
         string connectionId = context.TraceIdentifier;
+        if (!runtime.Origins.IsAllowed(context.Request, out string? origin))
+        {
+            ChannelsLog.OriginRefused(runtime.SocketLogger, connectionId, origin);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
         FrameSerializer? serializer = SelectSerializer(context.Request.Query[VersionParam]);
         if (serializer is null)
         {

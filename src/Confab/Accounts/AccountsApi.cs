@@ -5,13 +5,19 @@ namespace Confab.Accounts;
 /// <summary>
 /// <c>POST /api/users</c> registers; <c>POST /api/auth/token</c> trades credentials for a bearer token;
 /// <c>POST /api/auth/login</c> and <c>/logout</c> manage the UI's cookie; <c>GET /api/auth/me</c> says who is signed in.
+/// Registration, token issue and log-in are rate-limited per IP and per username (<see cref="AccountLimits"/>).
 /// </summary>
 public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/users", async (RegisterRequest request, Accounts accounts, CancellationToken ct) =>
+        endpoints.MapPost("/api/users", async (RegisterRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct) =>
         {
+            if (!limits.TryAttempt(request.Username, out var wait))
+            {
+                return Problems.TooManyRequests(context, AccountLimits.TooManyAttempts, wait);
+            }
+
             var result = await accounts.RegisterAsync(request.Username, request.Email, request.Password, ct);
             return result.Outcome switch
             {
@@ -19,33 +25,33 @@ public static class AccountsApi
                 RegisterOutcome.Conflict => Problems.Conflict(result.Errors!),
                 _ => Problems.Validation(result.Errors!),
             };
-        });
+        }).RequireRateLimiting(AccountLimits.RegisterPolicy);
 
         var auth = endpoints.MapGroup("/api/auth");
 
-        auth.MapPost("/token", async (CredentialsRequest request, Accounts accounts, AuthTokens tokens, CancellationToken ct) =>
+        auth.MapPost("/token", async (CredentialsRequest request, Accounts accounts, AuthTokens tokens, AccountLimits limits, HttpContext context, CancellationToken ct) =>
         {
-            var user = await accounts.AuthenticateAsync(request.Username, request.Password, ct);
+            var (user, refusal) = await CheckCredentialsAsync(request, accounts, limits, context, ct);
             if (user is null)
             {
-                return InvalidCredentials();
+                return refusal!;
             }
 
             var issued = tokens.Issue(user);
             return Results.Ok(new TokenResponse(issued.Token, issued.ExpiresAt, UserResponse.From(user)));
-        });
+        }).RequireRateLimiting(AccountLimits.LogInPolicy);
 
-        auth.MapPost("/login", async (CredentialsRequest request, Accounts accounts, HttpContext context, CancellationToken ct) =>
+        auth.MapPost("/login", async (CredentialsRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct) =>
         {
-            var user = await accounts.AuthenticateAsync(request.Username, request.Password, ct);
+            var (user, refusal) = await CheckCredentialsAsync(request, accounts, limits, context, ct);
             if (user is null)
             {
-                return InvalidCredentials();
+                return refusal!;
             }
 
             await CookieSession.SignInAsync(context, user);
             return Results.Ok(UserResponse.From(user));
-        });
+        }).RequireRateLimiting(AccountLimits.LogInPolicy);
 
         auth.MapPost("/logout", async (HttpContext context) =>
         {
@@ -62,5 +68,16 @@ public static class AccountsApi
         return endpoints;
     }
 
-    private static IResult InvalidCredentials() => Problems.Unauthorized("Invalid username or password.");
+    /// <summary>The user; or, instead, 429 when the username had too many attempts, 401 when the credentials are wrong.</summary>
+    private static async Task<(User? User, IResult? Refusal)> CheckCredentialsAsync(
+        CredentialsRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct)
+    {
+        if (!limits.TryAttempt(request.Username, out var wait))
+        {
+            return (null, Problems.TooManyRequests(context, AccountLimits.TooManyAttempts, wait));
+        }
+
+        var user = await accounts.AuthenticateAsync(request.Username, request.Password, ct);
+        return user is null ? (null, Problems.Unauthorized("Invalid username or password.")) : (user, null);
+    }
 }

@@ -23,6 +23,7 @@ public static class AuthSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AuthTokens>();
         services.AddSingleton<Accounts>();
+        services.AddAccountLimits();
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
@@ -38,6 +39,10 @@ public static class AuthSetup
                 options.Events.OnRedirectToLogin = context => Deny(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
             });
+
+        // Secure outside Development (production sits behind TLS, perhaps terminated by a proxy, so never "same as request").
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IHostEnvironment>((options, environment) => options.Cookie.SecurePolicy = SecurePolicy(environment));
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiUserPolicy, policy => policy.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser())
@@ -56,13 +61,17 @@ public static class AuthSetup
         return services;
     }
 
-    /// <summary>Who is calling (cookie or bearer token) and what they may do.</summary>
+    /// <summary>Who is calling (cookie or bearer token), what they may do, and how often they may try to log in.</summary>
     public static WebApplication UseAccounts(this WebApplication app)
     {
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
+
+    public static CookieSecurePolicy SecurePolicy(IHostEnvironment environment) =>
+        environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
     private static Task Deny(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {

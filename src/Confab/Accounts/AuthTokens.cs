@@ -53,10 +53,10 @@ public sealed class AuthTokens
             return null;
         }
 
+        // The signature must be exactly its canonical encoding (no padding, no whitespace), compared in fixed time.
         var body = token[..dot];
-        Span<byte> signature = stackalloc byte[64];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(dot + 1), signature, out var length)
-            || !CryptographicOperations.FixedTimeEquals(signature[..length], Sign(body)))
+        var expected = Encoding.ASCII.GetBytes(Base64Url.EncodeToString(Sign(body)));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token[(dot + 1)..]), expected))
         {
             return null;
         }

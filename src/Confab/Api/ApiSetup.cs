@@ -23,9 +23,19 @@ public static class ApiSetup
         return builder;
     }
 
-    /// <summary>snake_case JSON from the source-generated context, and RFC 9457 problem details for every error.</summary>
+    /// <summary>Every HTTP request body is capped (the JSON API's largest, a 2,000-character message, is far below): 413 beyond.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// snake_case JSON from the source-generated context, RFC 9457 problem details for every error (503 when the database
+    /// is unavailable), and the request body cap.
+    /// </summary>
     public static IServiceCollection AddApi(this IServiceCollection services)
     {
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        services.AddExceptionHandler<StorageFailures>();
+        // ASP.NET Core's request log prints the URL, and a socket's carries ?token=: kept at Warning whatever the configuration says.
+        services.Configure<LoggerFilterOptions>(options => options.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;

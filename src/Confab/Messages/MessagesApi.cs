@@ -29,7 +29,7 @@ public static class MessagesApi
     {
         var messages = endpoints.MapGroup("/api/rooms/{slug}/messages").RequireAuthorization(AuthSetup.ApiUserPolicy);
 
-        messages.MapGet("/", async (string slug, long? before_seq, long? after_seq, int? limit, RoomDirectory rooms, ChatStore store, CancellationToken ct) =>
+        messages.MapGet("/", async (string slug, long? before_seq, long? after_seq, int? limit, HttpContext context, RoomDirectory rooms, ChatStore store, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (limit is < 1 or > MaxPageSize)
@@ -52,7 +52,7 @@ public static class MessagesApi
                 return Problems.Validation(errors);
             }
 
-            if (await rooms.GetAsync(slug, ct) is not { } room)
+            if (await rooms.GetForAsync(context.User.UserId(), slug, ct) is not { } room)
             {
                 return RoomNotFound(slug);
             }
@@ -66,7 +66,7 @@ public static class MessagesApi
 
         messages.MapPost("/", async (string slug, PostMessageRequest request, HttpContext context, RoomDirectory rooms, MessagePoster poster, CancellationToken ct) =>
         {
-            if (await rooms.GetAsync(slug, ct) is not { } room)
+            if (await rooms.GetForAsync(context.User.UserId(), slug, ct) is not { } room)
             {
                 return RoomNotFound(slug);
             }

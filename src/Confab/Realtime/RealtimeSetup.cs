@@ -4,10 +4,18 @@ namespace Confab.Realtime;
 
 public static class RealtimeSetup
 {
-    /// <summary>The Phoenix Channels server (<c>Channels</c> section), Confab's socket and room channel, and live message broadcasts.</summary>
+    /// <summary>
+    /// The Phoenix Channels server (<c>Channels</c> section), Confab's socket and room channel, and live message broadcasts.
+    /// Socket origins are checked against <c>Confab:Host</c> (or <c>PHX_HOST</c>), else the request's own host, unless
+    /// <c>Channels:AllowedOrigins</c> lists them.
+    /// </summary>
     public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddPhoenixChannels(options => configuration.GetSection("Channels").Bind(options));
+        services.AddPhoenixChannels(options =>
+        {
+            configuration.GetSection("Channels").Bind(options);
+            options.Host ??= configuration["Confab:Host"] ?? configuration["PHX_HOST"];
+        });
         services.AddPhoenixSocket<UserSocket>();
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TypingThrottle>();

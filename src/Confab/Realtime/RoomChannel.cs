@@ -20,17 +20,22 @@ namespace Confab.Realtime;
 /// <item><c>typing</c> <c>{}</c>: no reply; the others get <c>user_typing</c> <c>{"user_id": 3, "username": "alice"}</c>.</item>
 /// </list>
 /// Presence: each joined channel is one meta <c>{"online_at", "username"}</c> under the user's id.
+/// When the socket's token expires, the channel pushes <c>token_expired</c> <c>{"reason": "token expired"}</c> and stops
+/// (<c>phx_close</c>): nothing more is sent or received on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
     RoomDirectory rooms, ChatStore store, MessagePoster poster, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options,
     ConfabMetrics metrics)
-    : Channel
+    : Channel, IDisposable
 {
     public const string TopicPrefix = "room:";
     public const string RateLimitedReason = "Too many messages. Please slow down.";
+    public const string TokenExpiredReason = "token expired";
+    private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(30);
 
     private Room? room;
     private SocketUser? user;
+    private ITimer? expiry;
 
     public override async ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
     {
@@ -42,7 +47,8 @@ public sealed class RoomChannel(
         }
 
         activity?.SetTag("confab.user.id", socketUser.Id);
-        if (await rooms.GetAsync(Context.Topic[TopicPrefix.Length..], cancellationToken) is not { } found)
+        // Who may see which room is decided in one place: RoomDirectory.MaySee.
+        if (await rooms.GetForAsync(socketUser.Id, Context.Topic[TopicPrefix.Length..], cancellationToken) is not { } found)
         {
             return Refuse("room_not_found", "room not found");
         }
@@ -75,7 +81,29 @@ public sealed class RoomChannel(
         var meta = new PresenceMeta(time.GetUtcNow().ToUnixTimeSeconds(), user!.Username);
         Context.TrackPresence(Key(user.Id), JsonPayload.Serialize(meta, ConfabJsonContext.Default.PresenceMeta));
         Context.PushPresenceState();
+        expiry = time.CreateTimer(static state => ((RoomChannel)state!).Expire(), this, UntilExpiry(), Timeout.InfiniteTimeSpan);
         return ValueTask.CompletedTask;
+    }
+
+    public void Dispose() => expiry?.Dispose();
+
+    // Timers reach about 49 days: a longer-lived token is waited for in steps.
+    private TimeSpan UntilExpiry()
+    {
+        var left = user!.TokenExpiresAt - time.GetUtcNow();
+        return left <= TimeSpan.Zero ? TimeSpan.Zero : left > MaxTimer ? MaxTimer : left;
+    }
+
+    private void Expire()
+    {
+        if (UntilExpiry() > TimeSpan.Zero)
+        {
+            expiry?.Change(UntilExpiry(), Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        Context.Push("token_expired", Reason(TokenExpiredReason));
+        Context.Stop();
     }
 
     public override ValueTask<Reply?> HandleInAsync(string @event, JsonElement payload, CancellationToken cancellationToken) =>
@@ -94,7 +122,7 @@ public sealed class RoomChannel(
         if (!IsAuthorized(out _))
         {
             metrics.MessageRejected("unauthorized");
-            return Reply.Error(Reason("unauthorized"));
+            return Reply.Error(Reason(TokenExpiredReason)); // the expiry timer is about to stop the channel
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -169,7 +197,16 @@ public sealed class RoomChannel(
             return null;
         }
 
-        return value.GetString();
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that is no text, such as a lone surrogate ("\ud800").
+            errors[name] = [$"{name} must be valid Unicode text"];
+            return null;
+        }
     }
 
     private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -18,6 +18,22 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCac
     public const int MaxDescriptionLength = 500;
     public const int MaxSlugLength = 64;
 
+    /// <summary>
+    /// The one rule of who may see a room: read its history, get its live messages, typing and presence, post to it.
+    /// Every transport (socket join, REST, web UI) asks through <see cref="GetForAsync"/> and <see cref="ListForAsync"/>.
+    /// Today every room is public: any signed-in user (any real user id) sees every room.
+    /// </summary>
+    public static bool MaySee(long userId, Room room) => userId > 0 && room.Id > 0;
+
+    /// <summary>The rooms <paramref name="userId"/> may see.</summary>
+    public async Task<IReadOnlyList<Room>> ListForAsync(long userId, CancellationToken cancellationToken = default) =>
+        [.. (await ListAsync(cancellationToken)).Where(room => MaySee(userId, room))];
+
+    /// <summary>The room, when it exists and <paramref name="userId"/> may see it; null either way otherwise (existence is not revealed).</summary>
+    public async Task<Room?> GetForAsync(long userId, string slug, CancellationToken cancellationToken = default) =>
+        await GetAsync(slug, cancellationToken) is { } room && MaySee(userId, room) ? room : null;
+
+
     /// <summary>How long a room found by slug stays cached. Rooms are never renamed or deleted.</summary>
     public static readonly TimeSpan RoomLifetime = TimeSpan.FromMinutes(10);
 
@@ -26,6 +42,7 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCac
 
     private const string ListKey = "rooms:list";
 
+    /// <summary>Every room, whoever asks: for the server's own use, never for a user's request.</summary>
     public async Task<IReadOnlyList<Room>> ListAsync(CancellationToken cancellationToken = default)
     {
         if (cache.TryGetValue(ListKey, out IReadOnlyList<Room>? rooms) && rooms is not null)
@@ -38,6 +55,7 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCac
         return rooms;
     }
 
+    /// <summary>The room by slug, whoever asks: for the server's own use, never for a user's request.</summary>
     public async Task<Room?> GetAsync(string slug, CancellationToken cancellationToken = default)
     {
         if (slug.Length is 0 or > MaxSlugLength)

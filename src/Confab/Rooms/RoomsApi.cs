@@ -12,10 +12,11 @@ public static class RoomsApi
     {
         var rooms = endpoints.MapGroup("/api/rooms").RequireAuthorization(AuthSetup.ApiUserPolicy);
 
-        rooms.MapGet("/", async (RoomDirectory directory, CancellationToken ct) => Results.Ok(await directory.ListAsync(ct)));
+        rooms.MapGet("/", async (HttpContext context, RoomDirectory directory, CancellationToken ct) =>
+            Results.Ok(await directory.ListForAsync(context.User.UserId(), ct)));
 
-        rooms.MapGet("/{slug}", async (string slug, RoomDirectory directory, CancellationToken ct) =>
-            await directory.GetAsync(slug, ct) is { } room ? Results.Ok(room) : Problems.NotFound($"There is no room '{slug}'."));
+        rooms.MapGet("/{slug}", async (string slug, HttpContext context, RoomDirectory directory, CancellationToken ct) =>
+            await directory.GetForAsync(context.User.UserId(), slug, ct) is { } room ? Results.Ok(room) : Problems.NotFound($"There is no room '{slug}'."));
 
         rooms.MapPost("/", async (CreateRoomRequest request, RoomDirectory directory, CancellationToken ct) =>
         {

@@ -12,6 +12,8 @@ public static class WebSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
+        // Antiforgery refuses to work over plain HTTP with Always: its cookie is Secure whenever the request is.
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddScoped<CircuitConnection>();
         services.AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
         return services;
@@ -40,6 +42,12 @@ public static class WebSetup
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapPost("/logout", async (HttpContext context) =>
         {
+            // The middleware only records the verdict; an endpoint that binds no form must act on it itself.
+            if (context.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+            {
+                return Results.Text("A valid antiforgery token was not provided.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
             await CookieSession.SignOutAsync(context);
             return Results.LocalRedirect("/login");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());

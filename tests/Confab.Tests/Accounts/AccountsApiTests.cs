@@ -131,7 +131,7 @@ public sealed class AccountsApiTests
     public async Task Cookie_log_in_and_log_out()
     {
         await using var app = new ConfabFactory();
-        var client = app.CreateClient(new() { HandleCookies = true });
+        var client = app.CreateClient(new() { BaseAddress = app.ClientOptions.BaseAddress, HandleCookies = true });
         await client.PostJsonAsync("/api/users", new { username = "alice", email = "alice@example.com", password = "s3cret-pass" }, HttpStatusCode.Created);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/auth/me")).StatusCode);
 
@@ -140,6 +140,7 @@ public sealed class AccountsApiTests
         var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("alice", (await client.GetJsonAsync("/api/auth/me")).GetProperty("username").GetString());
         // The cookie is for the UI: the REST API wants a bearer token.
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);

@@ -22,6 +22,8 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         Dictionary<string, string?>? settings = null, TimeProvider? time = null, string environment = "Test", Action<IServiceCollection>? configureServices = null)
     {
         Folder = TempFolder.Create();
+        // HTTPS, as in production: cookies are Secure outside Development, and HttpClient sends them only over HTTPS.
+        ClientOptions.BaseAddress = new Uri("https://localhost");
         Time = time;
         Environment = environment;
         if (configureServices is not null)
@@ -85,6 +87,10 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
         return new Uri(addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
     }
+
+    /// <summary>A client that keeps cookies and does not follow redirects, as a browser's form posts see them.</summary>
+    public HttpClient CreateBrowserClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = ClientOptions.BaseAddress, HandleCookies = true, AllowAutoRedirect = false });
 
     /// <summary>Registers a user and returns a client that sends their bearer token.</summary>
     public async Task<HttpClient> ClientForNewUserAsync(string username, string password = "correct horse")

@@ -80,7 +80,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         history = null;
         var user = (await Authentication).User;
         me = new MessageAuthor(user.UserId(), user.Username());
-        room = await Rooms.GetAsync(Slug);
+        room = await Rooms.GetForAsync(me.Id, Slug);
         if (room is null)
         {
             Navigation.NotFound();
@@ -343,7 +343,8 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
     private static string Initial(string username) => username.Length > 0 ? char.ToUpperInvariant(username[0]).ToString() : "?";
 
-    private static long Hue(long userId) => userId * 47 % 360;
+    // One of twelve hues (classes hue-0 to hue-11 in app.css): the CSP allows no inline styles.
+    private static long Hue(long userId) => userId * 47 % 360 / 30;
 
     public async ValueTask DisposeAsync()
     {
