@@ -13,8 +13,6 @@ before(async () => {
   server = await startServer({
     env: {
       Confab__Messages__RateLimitCount: "100000",
-      Confab__RateLimits__RegistrationsPerIp: "1000",
-      Confab__RateLimits__LogInsPerIp: "1000",
     },
   });
 });

@@ -53,6 +53,10 @@ export async function startServer({ env = {}, dll = builtDll, viaPort = false } 
     DATABASE_PATH: join(folder, "confab.db"),
     SECRET_KEY_BASE: randomBytes(48).toString("base64"),
     Logging__LogLevel__Default: "Warning",
+    // Every test user signs up and logs in from 127.0.0.1: the per-IP limits would stop a suite, not an attacker.
+    // (The limits themselves are tested in tests/Confab.Tests/Security.)
+    Confab__RateLimits__RegistrationsPerIp: "100000",
+    Confab__RateLimits__LogInsPerIp: "100000",
     ...(d1Url ? { Storage__Provider: "D1", Storage__D1__BaseUrl: d1Url } : {}),
     ...(viaPort ? { PORT: String(port) } : {}),
     ...env,
