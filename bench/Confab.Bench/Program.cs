@@ -1,17 +1,20 @@
 using Confab.Bench;
 
 // dotnet run -c Release --project bench/Confab.Bench -- messagelog [--senders 20] [--seconds 10]
+// dotnet run -c Release --project bench/Confab.Bench -- soak [--sockets 2000] [--rooms 20] [--minutes 10] [--chat 20] [--users 200]
 // dotnet run -c Release --project bench/Confab.Bench -- fanout --url http://127.0.0.1:4000 [--sockets 1000] [--senders 10] [--rate 20] [--seconds 10] [--server-pid N]
 return args.FirstOrDefault() switch
 {
     "messagelog" => await MessageLogBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     "fanout" => await FanoutBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
+    "soak" => await SoakBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: Confab.Bench messagelog [--senders N] [--seconds S]");
+    Console.Error.WriteLine("       Confab.Bench soak [--sockets N] [--rooms N] [--minutes M] [--chat S] [--users N]");
     Console.Error.WriteLine("       Confab.Bench fanout --url URL [--sockets N] [--senders N] [--rate MSGS_PER_S] [--seconds S] [--users N] [--server-pid PID]");
     return 2;
 }

@@ -36,6 +36,10 @@ export async function startServer({ env = {} } = {}) {
     DATABASE_PATH: join(folder, "confab.db"),
     SECRET_KEY_BASE: randomBytes(48).toString("base64"),
     Logging__LogLevel__Default: "Warning",
+    // The suites sign up and log in dozens of users from one address: the per-IP limits are raised here
+    // (their defaults are tested in tests/Confab.Tests/Security).
+    Confab__RateLimits__RegistrationsPerIp: "1000",
+    Confab__RateLimits__LogInsPerIp: "1000",
     ...env,
   };
   let child;
