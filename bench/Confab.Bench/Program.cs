@@ -1,7 +1,7 @@
 using Confab.Bench;
 
 // dotnet run -c Release --project bench/Confab.Bench -- messagelog [--senders 20] [--seconds 10]
-// dotnet run -c Release --project bench/Confab.Bench -- soak [--sockets 2000] [--rooms 20] [--minutes 10] [--chat 20] [--users 200]
+// dotnet run -c Release --project bench/Confab.Bench -- soak [--sockets 2000] [--rooms 20] [--minutes 10] [--chat 20] [--users 50]
 // dotnet run -c Release --project bench/Confab.Bench -- fanout --url http://127.0.0.1:4000 [--sockets 1000] [--senders 10] [--rate 20] [--seconds 10] [--server-pid N]
 return args.FirstOrDefault() switch
 {
