@@ -10,11 +10,7 @@ import { connect, disconnectAll, eventually } from "./support/phoenix.mjs";
 const CLIENTS = 50;
 let server;
 before(async () => {
-  server = await startServer({
-    env: {
-      Confab__Messages__RateLimitCount: "100000",
-    },
-  });
+  server = await startServer({ env: { Confab__Messages__RateLimitCount: "100000" } });
 });
 after(async () => {
   disconnectAll();

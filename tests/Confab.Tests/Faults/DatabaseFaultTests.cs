@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace Confab.Tests.Faults;
 
 /// <summary>
-/// The database's disk fills up: sends fail with a clear error (nothing acknowledged that was not committed), and when
-/// space returns the server carries on by itself. (A read-only remount is refused by the kernel while SQLite holds the
-/// file open for writing, and root writes through file modes, so a full disk is the fault the tests inject.)
+/// The database's disk fills up, or another writer holds its write lock: sends fail with a clear error (nothing
+/// acknowledged that was not committed), and when the fault is cleared the server carries on by itself. (A read-only
+/// remount is refused by the kernel while SQLite holds the file open for writing, and root writes through file modes,
+/// so these are the faults the tests inject.)
 /// </summary>
 public sealed class DatabaseFaultTests(ITestOutputHelper output)
 {
@@ -18,18 +19,34 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
     public async Task A_full_disk_refuses_sends_clearly_and_the_server_recovers_when_space_returns()
     {
         await using var disk = await TmpfsMount.CreateAsync(megabytes: 4);
-        await RunFaultAsync(disk, "disk full", inject: async () => output.WriteLine($"filler: {await disk.FillAsync()} bytes"), clear: () =>
+        await RunFaultAsync(Path.Combine(disk.Path, "confab.db"), "disk full", inject: async () => output.WriteLine($"filler: {await disk.FillAsync()} bytes"), clear: () =>
         {
             disk.Free();
             return Task.CompletedTask;
         });
     }
 
-    private async Task RunFaultAsync(TmpfsMount disk, string fault, Func<Task> inject, Func<Task> clear)
+    [Fact]
+    public async Task A_write_lock_held_by_another_writer_refuses_sends_clearly_and_the_server_recovers_when_it_is_released()
+    {
+        using var folder = TempFolder.Create();
+        var database = Path.Combine(folder.Path, "confab.db");
+        // Another writer (its own connection, as a sqlite3 shell would be) takes the write lock and keeps it.
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        Microsoft.Data.Sqlite.SqliteTransaction? held = null;
+        await RunFaultAsync(database, "write lock held", inject: async () =>
+        {
+            await other.OpenAsync();
+            held = other.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+        }, clear: async () => await held!.RollbackAsync());
+    }
+
+    private async Task RunFaultAsync(string database, string fault, Func<Task> inject, Func<Task> clear)
     {
         await using (var app = new ConfabFactory(new()
         {
-            ["Storage:DatabasePath"] = Path.Combine(disk.Path, "confab.db"),
+            ["Storage:DatabasePath"] = database,
+            ["Storage:BusyTimeout"] = "00:00:01",
             ["Confab:Messages:RateLimitCount"] = "100000",
         }))
         {

@@ -96,6 +96,23 @@ public sealed class AccountLimitsTests
         Assert.NotNull(perIp.Headers.RetryAfter);
     }
 
+    [Fact]
+    public async Task The_sign_up_form_is_limited_per_IP()
+    {
+        await using var app = new ConfabFactory(new() { ["Confab:RateLimits:RegistrationsPerIp"] = "1" });
+        var browser = app.CreateBrowserClient();
+
+        var first = await WebForms.SubmitAsync(browser, "/register", SignUp("alice"));
+        var second = await WebForms.SubmitAsync(app.CreateBrowserClient(), "/register", SignUp("bob"));
+
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.NotNull(second.Headers.RetryAfter);
+    }
+
+    private static Dictionary<string, string> SignUp(string username) =>
+        new() { ["Input.Username"] = username, ["Input.Email"] = $"{username}@example.com", ["Input.Password"] = "s3cret-pass" };
+
     private static Dictionary<string, string> LogIn(string username, string password) =>
         new() { ["Input.Username"] = username, ["Input.Password"] = password };
 
