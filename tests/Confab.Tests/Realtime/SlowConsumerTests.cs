@@ -17,6 +17,7 @@ namespace Confab.Tests.Realtime;
 /// A member that stops reading while 500 messages/s flow through its room must not slow the others, must be
 /// disconnected once its queue overflows, and must not make the server's memory grow without bound.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class SlowConsumerTests(ITestOutputHelper output)
 {
     private const int Rate = 500;

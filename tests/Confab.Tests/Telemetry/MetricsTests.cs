@@ -9,7 +9,7 @@ namespace Confab.Tests.Telemetry;
 /// OpenTelemetry listens to meters by name across the whole process, so an app's <c>/metrics</c> would also show
 /// the <c>Confab</c> meters of apps other tests run at the same time: these tests run alone.
 /// </summary>
-[Collection(nameof(MetricsTests))]
+[Collection(RunsAlone.Name)]
 public sealed partial class MetricsTests
 {
     [Fact]
@@ -101,6 +101,3 @@ public sealed partial class MetricsTests
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[^ ]+)")]
     private static partial Regex Sample();
 }
-
-[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
-public sealed class MetricsTestsCollection;

@@ -5,7 +5,7 @@ using Confab.Tests.Infrastructure;
 
 namespace Confab.Tests.Telemetry;
 
-[Collection(nameof(MetricsTests))]
+[Collection(RunsAlone.Name)]
 public sealed class TraceTests
 {
     [Fact]
