@@ -42,7 +42,6 @@ public static class ApiSetup
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfabJsonContext.Default);
         });
         services.AddProblemDetails();
-        services.AddExceptionHandler<StorageUnavailableHandler>();
         return services;
     }
 }

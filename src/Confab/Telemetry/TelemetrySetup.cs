@@ -44,8 +44,6 @@ public static class TelemetrySetup
             telemetry.UseOtlpExporter();
         }
 
-        // Request-start lines print the query string, and a socket's token may travel there: keep them out of logs.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         if (!builder.Environment.IsDevelopment())
         {
             builder.Logging.ClearProviders();
