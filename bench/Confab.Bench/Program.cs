@@ -6,12 +6,16 @@ return args.FirstOrDefault() switch
 {
     "messagelog" => await MessageLogBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     "fanout" => await FanoutBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
+    "load-setup" => await LoadBenchmark.SetupAsync(BenchArgs.Parse(args.Skip(1))),
+    "load" => await LoadBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: Confab.Bench messagelog [--senders N] [--seconds S]");
+    Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R");
+    Console.Error.WriteLine("       Confab.Bench load --help");
     Console.Error.WriteLine("       Confab.Bench fanout --url URL [--sockets N] [--senders N] [--rate MSGS_PER_S] [--seconds S] [--users N] [--server-pid PID]");
     return 2;
 }
