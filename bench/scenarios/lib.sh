@@ -7,6 +7,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 port=${PORT_BASE:-4200}
 results=${RESULTS_DIR:-$repo/artifacts/bench}
 bench_dll=$repo/bench/Confab.Bench/bin/Release/net10.0/Confab.Bench.dll
+server_dir=${SERVER_DIR:-$repo/artifacts/confab} # another published build, e.g. the one before a change
 server_pid=""
 
 build() {
@@ -25,7 +26,7 @@ start_server() {
   secret=$(head -c 48 /dev/urandom | base64 -w0)
   dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms"
   (
-    cd "$repo/artifacts/confab"
+    cd "$server_dir"
     export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" DATABASE_PATH="$db" \
       Confab__Messages__RateLimitCount=1000000 Logging__LogLevel__Default=Warning "$@"
     exec dotnet Confab.dll --urls "http://127.0.0.1:$port" >"$work/server.log" 2>&1
