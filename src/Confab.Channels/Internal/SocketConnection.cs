@@ -238,11 +238,25 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
     }
 
-    /// <summary>Receives one whole message into a rented buffer, never holding more than MaxFrameBytes + 1 bytes.</summary>
+    /// <summary>
+    /// Receives one whole message into a rented buffer, never holding more than MaxFrameBytes + 1 bytes. It first waits
+    /// with a zero-byte read, so a socket holds no receive buffer while it is idle (most sockets, most of the time).
+    /// </summary>
     private async ValueTask<ReceivedMessage> ReceiveMessageAsync(CancellationToken token)
     {
+        ValueWebSocketReceiveResult first = await _webSocket.ReceiveAsync(Memory<byte>.Empty, token);
+        if (first.MessageType == WebSocketMessageType.Close)
+        {
+            return new ReceivedMessage(ReceivedKind.Close, null!, 0, first.MessageType);
+        }
+
         int limit = _options.MaxFrameBytes + 1;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBytes, limit));
+        if (first.EndOfMessage)
+        {
+            return new ReceivedMessage(ReceivedKind.Message, buffer, 0, first.MessageType); // an empty message
+        }
+
         int length = 0;
         try
         {

@@ -64,6 +64,10 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
             // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
             SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
             DangerousEnableCompression = false,
+
+            // No WebSocket-level keep-alive frames (and no timer per socket for them): Phoenix clients heartbeat, and a
+            // socket that stays silent past ChannelOptions.IdleTimeout is closed.
+            KeepAliveInterval = TimeSpan.Zero,
         });
 
         var connection = new SocketConnection(
