@@ -61,7 +61,7 @@ internal static class LoadBenchmark
             for (int cycle = 1; cycle <= options.Cycles; cycle++)
             {
                 var stats = new LoadStats(options.MaxMessages);
-                clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats))];
+                clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats, pending: i < options.Senders ? options.PendingPerSender : 8))];
                 var run = new CycleRun(options, server, stats, clients, tokens, bound.Token);
                 var cycleReport = await run.RunAsync(cycle, idle);
                 acked += cycleReport.Phases.Sum(p => p.RepliesOk);

@@ -11,10 +11,8 @@ namespace Confab.Bench.Load;
 /// </summary>
 internal sealed class LoadClient : IDisposable
 {
-    private const int RingSize = 4096;
-
-    private readonly long[] sentAt = new long[RingSize];
-    private readonly long[] sentRef = new long[RingSize];
+    private readonly long[] sentAt;
+    private readonly long[] sentRef;
     private readonly LoadStats stats;
     private readonly byte[] topic;
     private WireSocket? wire;
@@ -24,8 +22,11 @@ internal sealed class LoadClient : IDisposable
     private long lastSeq;
     private TaskCompletionSource<bool>? joined;
 
-    public LoadClient(int index, int room, string roomTopic, LoadStats stats)
+    /// <param name="pending">How many pushes may await their replies at once (more wrap the ring and count as unmatched).</param>
+    public LoadClient(int index, int room, string roomTopic, LoadStats stats, int pending)
     {
+        sentAt = new long[pending];
+        sentRef = new long[pending];
         Index = index;
         Room = room;
         topic = Encoding.UTF8.GetBytes(roomTopic);
@@ -160,7 +161,7 @@ internal sealed class LoadClient : IDisposable
     // A heartbeat is remembered under its negative ref, so its reply is not counted as a push's.
     private void Remember(long reference)
     {
-        int slot = (int)(Math.Abs(reference) % RingSize);
+        int slot = (int)(Math.Abs(reference) % sentRef.Length);
         Volatile.Write(ref sentAt[slot], Stopwatch.GetTimestamp());
         Volatile.Write(ref sentRef[slot], reference);
     }
@@ -221,7 +222,7 @@ internal sealed class LoadClient : IDisposable
             return;
         }
 
-        int slot = (int)(reference % RingSize);
+        int slot = (int)(reference % sentRef.Length);
         long remembered = Volatile.Read(ref sentRef[slot]);
         if (remembered == reference)
         {

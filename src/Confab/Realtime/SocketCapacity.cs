@@ -17,15 +17,16 @@ public sealed class SocketCapacityOptions
     /// <summary>
     /// Connections open at once, sockets and HTTP alike (Kestrel's <c>MaxConcurrentConnections</c> and
     /// <c>MaxConcurrentUpgradedConnections</c>, unless <c>Kestrel:Limits</c> sets them). Default: the process's open-file limit
-    /// less 100 for the database, logs and listeners (19,900 under a limit of 20,000), or 100,000 where there is no limit.
-    /// One more connection is closed at once, rather than the process running out of file descriptors.
+    /// less 400 (19,600 under a limit of 20,000), or 100,000 where there is no limit. The 400 are the server's own files: .NET
+    /// keeps two descriptors open per loaded assembly (about 300 for Confab), and the database and logs take a few more.
+    /// One more connection is closed at once, rather than the process running out of file descriptors (which aborts it).
     /// </summary>
     public long? MaxConnections { get; set; }
 }
 
 public static class SocketCapacity
 {
-    private const long Reserve = 100;
+    private const long Reserve = 400;
     private const long Unlimited = 100_000;
 
     /// <summary>Kestrel's listen backlog and connection limits from <see cref="SocketCapacityOptions"/>.</summary>
