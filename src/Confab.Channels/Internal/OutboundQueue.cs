@@ -101,7 +101,10 @@ internal sealed class OutboundQueue
     /// Takes the oldest frame. Returns false when the queue is empty; <paramref name="completed"/> then says whether
     /// no frame will ever come again.
     /// </summary>
-    public bool TryDequeue(out OutboundFrame frame, out bool completed)
+    public bool TryDequeue(out OutboundFrame frame, out bool completed) => TryDequeue(out frame, out completed, out _);
+
+    /// <summary>As <see cref="TryDequeue(out OutboundFrame, out bool)"/>; <paramref name="remaining"/> counts the frames behind it.</summary>
+    public bool TryDequeue(out OutboundFrame frame, out bool completed, out int remaining)
     {
         lock (_gate)
         {
@@ -109,6 +112,7 @@ internal sealed class OutboundQueue
             {
                 frame = default;
                 completed = _completed;
+                remaining = 0;
                 return false;
             }
 
@@ -117,6 +121,7 @@ internal sealed class OutboundQueue
             _head = (_head + 1) % _items.Length;
             _count--;
             completed = false;
+            remaining = _count;
             return true;
         }
     }

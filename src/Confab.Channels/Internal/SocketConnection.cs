@@ -18,7 +18,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 {
     private const int InitialReceiveBytes = 4 * 1024;
 
+    // A burst of queued frames is copied into the output and flushed once, up to this many bytes.
+    private const int MaxBatchBytes = 64 * 1024;
+
     private readonly WebSocket _webSocket;
+    private readonly BatchingStream? _batching;
     private readonly ChannelsRuntime _runtime;
     private readonly ChannelOptions _options;
     private readonly TimeProvider _time;
@@ -35,9 +39,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private string? _closeReason;
     private ChannelTerminateReason _terminateReason = ChannelTerminateReason.Closed;
 
-    public SocketConnection(WebSocket webSocket, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
+    public SocketConnection(
+        WebSocket webSocket, BatchingStream? batching, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
     {
         _webSocket = webSocket;
+        _batching = batching;
         _runtime = runtime;
         _options = runtime.Options;
         _time = runtime.TimeProvider;
@@ -303,19 +309,44 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         CancellationToken token = _abort.Token;
         try
         {
+            int batched = 0;
             while (true)
             {
-                if (_queue.TryDequeue(out OutboundFrame frame, out bool completed))
+                if (_queue.TryDequeue(out OutboundFrame frame, out bool completed, out int remaining))
                 {
+                    batched += frame.Length;
+                    bool hold = _batching is not null && remaining > 0 && batched < MaxBatchBytes;
+                    ValueTask sent;
                     try
                     {
-                        await _webSocket.SendAsync(frame.Memory, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, token);
+                        if (hold)
+                        {
+                            BatchingStream.HoldFlush(_batching!);
+                        }
+
+                        sent = _webSocket.SendAsync(frame.Memory, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, token);
+                    }
+                    catch
+                    {
+                        frame.Release();
+                        throw;
+                    }
+                    finally
+                    {
+                        // At once, not after the await: the hold is this thread's, and the thread moves on to other work.
+                        BatchingStream.EndHold();
+                    }
+
+                    try
+                    {
+                        await sent;
                     }
                     finally
                     {
                         frame.Release();
                     }
 
+                    batched = hold ? batched : 0;
                     continue;
                 }
 

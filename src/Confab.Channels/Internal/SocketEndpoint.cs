@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
 namespace Confab.Channels.Internal;
@@ -72,6 +73,7 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
 
         var connection = new SocketConnection(
             webSocket,
+            (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream,
             serializer,
             new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
             router,
