@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Confab.Channels;
+using Confab.Channels.Internal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Confab.Micro;
@@ -8,7 +9,8 @@ namespace Confab.Micro;
 /// A join storm: <see cref="Members"/> sockets join one room at 500 joins/s (the clock moves 50 ms every 25 joins),
 /// each subscribing and then tracking itself; every diff is encoded once and queued to every member, whose queues are
 /// drained every 50 ms. With diffs sent at once the members receive N²/2 frames (500,500 for 1,000); merged over
-/// 50 ms, about N²/50 (20,500). A real socket adds a write per frame on top. Also: the presence_state of a full room.
+/// 50 ms, about N²/50 (20,500). A real socket adds a write per frame on top. Also: the presence_state of a full room,
+/// as a payload (List) and as the frame pushed to a joiner.
 /// </summary>
 public class PresenceBenchmarks
 {
@@ -59,4 +61,14 @@ public class PresenceBenchmarks
 
     [Benchmark]
     public int ListFullRoom() => full.List("room:full").Utf8.Length;
+
+    /// <summary>The presence_state frame of a full room as a joiner gets it: encoded straight into a rented buffer.</summary>
+    [Benchmark]
+    public int PushStateFullRoom()
+    {
+        OutboundFrame frame = V2Serializer.Instance.EncodeMessage(
+            "1", "room:full", PresenceTracker.StateEvent, full, static (writer, tracker) => tracker.WriteState(writer, "room:full"));
+        frame.Release();
+        return frame.Length;
+    }
 }

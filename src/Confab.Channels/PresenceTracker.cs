@@ -187,9 +187,16 @@ public sealed class PresenceTracker
     public JsonPayload List(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
+        Utf8JsonWriter writer = JsonFrameWriter.Start();
+        WriteState(writer, topic);
+        return JsonPayload.Trusted(JsonFrameWriter.ToArray(writer));
+    }
+
+    /// <summary>Writes the state of <paramref name="topic"/> (see <see cref="List"/>) to <paramref name="writer"/>.</summary>
+    internal void WriteState(Utf8JsonWriter writer, string topic)
+    {
         lock (_gate)
         {
-            Utf8JsonWriter writer = JsonFrameWriter.Start();
             writer.WriteStartObject();
             if (_topics.TryGetValue(topic, out var keys))
             {
@@ -200,7 +207,6 @@ public sealed class PresenceTracker
             }
 
             writer.WriteEndObject();
-            return JsonPayload.Trusted(JsonFrameWriter.ToArray(writer));
         }
     }
 

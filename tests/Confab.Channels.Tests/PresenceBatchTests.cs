@@ -150,6 +150,32 @@ public sealed class PresenceBatchTests
     }
 
     [Fact]
+    public async Task A_large_state_is_pushed_whole_in_both_protocols()
+    {
+        await using var server = await TestServer.StartAsync();
+        for (int i = 0; i < 3000; i++)
+        {
+            server.Presence.Track("presence:big", $"member{i}", JsonPayload.Parse("""{"device":"phone","online_at":"1700000000"}"""), new object());
+        }
+
+        await using var v2 = await server.ConnectAsync();
+        await v2.JoinOkAsync("presence:big", "1", """{"user":"v2","device":"d"}""");
+        Message state = await v2.ReceiveAsync();
+        Assert.Equal("presence_state", state.Event);
+        Assert.Equal("1", state.JoinRef);
+        Assert.True(state.Raw.Length > 100_000, $"{state.Raw.Length} bytes");
+        Assert.Equal(3001, state.Payload.EnumerateObject().Count());
+
+        await using var v1 = await server.ConnectAsync("token=good&vsn=1.0.0");
+        await v1.SendAsync("""{"topic":"presence:big","event":"phx_join","payload":{"user":"v1","device":"d"},"ref":"7"}""");
+        Assert.Contains("\"status\":\"ok\"", (await v1.ReceiveFrameAsync()).Text, StringComparison.Ordinal);
+        using JsonDocument v1State = JsonDocument.Parse((await v1.ReceiveFrameAsync()).Text);
+        Assert.Equal("presence_state", v1State.RootElement.GetProperty("event").GetString());
+        Assert.Equal(JsonValueKind.Null, v1State.RootElement.GetProperty("ref").ValueKind);
+        Assert.Equal(3002, v1State.RootElement.GetProperty("payload").EnumerateObject().Count());
+    }
+
+    [Fact]
     public void The_interval_is_checked()
     {
         var options = new ChannelOptions();
