@@ -22,12 +22,6 @@ public sealed class SocketCapacityOptions
     /// One more connection is closed at once, rather than the process running out of file descriptors (which aborts it).
     /// </summary>
     public long? MaxConnections { get; set; }
-
-    /// <summary>
-    /// Run Kestrel's transport continuations inline (its <c>UnsafePreferInlineScheduling</c>) instead of queueing each to the
-    /// thread pool: a socket's send runs on the thread that flushed it. Default false.
-    /// </summary>
-    public bool InlineScheduling { get; set; }
 }
 
 public static class SocketCapacity
@@ -50,11 +44,7 @@ public static class SocketCapacity
         }
 
         long maxConnections = options.MaxConnections ?? DefaultMaxConnections();
-        builder.WebHost.UseSockets(sockets =>
-        {
-            sockets.Backlog = options.AcceptBacklog;
-            sockets.UnsafePreferInlineScheduling = options.InlineScheduling;
-        });
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = options.AcceptBacklog);
         var configured = builder.Configuration.GetSection("Kestrel:Limits");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
