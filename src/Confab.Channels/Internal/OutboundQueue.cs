@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Confab.Channels.Internal;
 
 internal enum EnqueueResult
@@ -24,14 +22,14 @@ internal enum EnqueueResult
 /// </summary>
 internal sealed class OutboundQueue
 {
-    private const int InitialSize = 16;
+    // Most sockets never hold more than a few frames at once; the array doubles up to the capacity when they do.
+    private const int InitialSize = 4;
 
     private readonly Lock _gate = new();
     private readonly int _capacity;
 
     // Wakes the single writer; at most one pending signal, so a burst of frames costs one wake-up.
-    private readonly Channel<bool> _signal = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly WriterSignal _signal = new();
 
     private OutboundFrame[] _items;
     private int _head;
@@ -93,7 +91,7 @@ internal sealed class OutboundQueue
             _count++;
         }
 
-        _signal.Writer.TryWrite(true);
+        _signal.Set();
         return EnqueueResult.Enqueued;
     }
 
@@ -126,8 +124,8 @@ internal sealed class OutboundQueue
         }
     }
 
-    /// <summary>Waits until a frame may be available or the queue completed.</summary>
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _signal.Reader.ReadAsync(cancellationToken);
+    /// <summary>Waits until a frame may be available or the queue completed (<see cref="Complete"/> always wakes it).</summary>
+    public ValueTask WaitAsync() => _signal.WaitAsync();
 
     /// <summary>
     /// Refuses further frames. With <paramref name="discardPending"/> the queued frames are released too and the
@@ -154,7 +152,7 @@ internal sealed class OutboundQueue
             }
         }
 
-        _signal.Writer.TryWrite(true);
+        _signal.Set();
         return discarded;
     }
 
