@@ -10,6 +10,8 @@ return args.FirstOrDefault() switch
     "sockets" => await IdleSocketsBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     "fanout" => await FanoutBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     "soak" => await SoakBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
+    "load-setup" => await LoadBenchmark.SetupAsync(BenchArgs.Parse(args.Skip(1))),
+    "load" => await LoadBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     _ => Usage(),
 };
 
@@ -18,6 +20,8 @@ static int Usage()
     Console.Error.WriteLine("usage: Confab.Bench messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders N] [--seconds S]");
     Console.Error.WriteLine("       Confab.Bench sockets [--count N] [--step N] [--settle S]");
     Console.Error.WriteLine("       Confab.Bench soak [--sockets N] [--rooms N] [--minutes M] [--chat S] [--users N]");
+    Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R");
+    Console.Error.WriteLine("       Confab.Bench load --help");
     Console.Error.WriteLine("       Confab.Bench fanout --url URL [--sockets N] [--senders N] [--rate MSGS_PER_S] [--seconds S] [--users N] [--server-pid PID]");
     return 2;
 }

@@ -96,5 +96,5 @@ public sealed class ChannelContext
     /// Pushes the topic's presence state to this socket:
     /// <c>["3",null,"room:lobby","presence_state",{"alice":{"metas":[{…,"phx_ref":"…"}]}}]</c>.
     /// </summary>
-    public void PushPresenceState() => Push(PresenceTracker.StateEvent, _runtime.Presence.List(Topic));
+    public void PushPresenceState() => _entry.PushPresenceState(_runtime.Presence);
 }

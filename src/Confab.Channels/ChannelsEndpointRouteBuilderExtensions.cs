@@ -37,6 +37,11 @@ public static class ChannelsEndpointRouteBuilderExtensions
         var endpoint = new SocketEndpoint(socket, router, runtime);
 
         IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.Use(static (context, next) =>
+        {
+            BatchingUpgradeFeature.Install(context); // before UseWebSockets, which takes the upgrade feature it finds
+            return next(context);
+        });
         pipeline.UseWebSockets();
         pipeline.Run(endpoint.HandleAsync);
         return endpoints.Map(path.TrimEnd('/') + "/websocket", pipeline.Build())

@@ -12,7 +12,8 @@ public static class ChannelsServiceCollectionExtensions
     /// <summary>
     /// Adds the services of Phoenix sockets: <see cref="ChannelOptions"/> (validated at start-up),
     /// <see cref="TimeProvider.System"/> unless a <see cref="TimeProvider"/> is registered, <see cref="IPubSub"/> as
-    /// <see cref="LocalPubSub"/> unless another implementation is registered, <see cref="PresenceTracker"/>,
+    /// <see cref="LocalPubSub"/> unless another implementation is registered, <see cref="PresenceTracker"/> (merging
+    /// diffs over <see cref="ChannelOptions.PresenceDiffInterval"/>),
     /// <see cref="ChannelsMetrics"/>, and the registry that closes sockets on application stop.
     /// </summary>
     /// <example>
@@ -35,7 +36,11 @@ public static class ChannelsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPubSub, LocalPubSub>();
-        services.TryAddSingleton<PresenceTracker>();
+        services.TryAddSingleton(provider => new PresenceTracker(
+            provider.GetRequiredService<IPubSub>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<ChannelOptions>>().Value.PresenceDiffInterval,
+            provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<ChannelsMetrics>();
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton<ChannelsRuntime>();

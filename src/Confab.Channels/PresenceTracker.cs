@@ -12,7 +12,9 @@ namespace Confab.Channels;
 /// <summary>
 /// Who is present on each topic, compatible with Phoenix.Presence and phoenix.js <c>Presence</c>. Each owner (typically
 /// one channel, i.e. one tab or device) tracks its own meta under a key, so one user connected twice is one key with
-/// two metas. Every change is broadcast on the topic as <c>presence_diff</c> through <see cref="IPubSub"/>.
+/// two metas. Changes are broadcast on the topic as <c>presence_diff</c> through <see cref="IPubSub"/>: each at once,
+/// or, with a diff interval, merged per topic over that interval (as Phoenix.Presence batches them), so that N
+/// members joining a room together cost each member about one diff per interval instead of N diffs.
 /// </summary>
 /// <remarks>
 /// <para>State, as pushed to a joiner with <c>presence_state</c> (<see cref="List"/>):</para>
@@ -27,6 +29,10 @@ namespace Confab.Channels;
 /// <para><c>phx_ref</c> is 16 URL-safe base64 characters of 12 bytes: a strictly increasing nanosecond time, a
 /// random node id and a counter, as Phoenix.Tracker. Diffs are flagged droppable for slow sockets. The state is
 /// local to this process.</para>
+/// <para>Batched diffs stay exact for phoenix.js: a key's joined and left metas are merged under it, and a meta
+/// that joins and leaves within one interval is listed in both (see <c>Internal/PresenceDiff</c>). A joiner
+/// subscribes to the topic before its <c>presence_state</c> is listed, so each change reaches it either in that state
+/// or in a later diff; a diff repeating what the state already holds changes nothing on the client.</para>
 /// </remarks>
 public sealed class PresenceTracker
 {
@@ -42,17 +48,36 @@ public sealed class PresenceTracker
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, List<PresenceHandle>>> _topics = new(StringComparer.Ordinal);
     private readonly ushort _node = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+    private readonly TimeSpan _diffInterval;
+
+    // Held while a batch is broadcast (outside _gate), so batches go out in order.
+    private readonly Lock _flushGate = new();
+    private Dictionary<string, PresenceDiff> _pending = new(StringComparer.Ordinal);
+    private ITimer? _flushTimer;
+    private bool _flushScheduled;
     private long _lastNanoseconds;
     private int _tracked;
     private ushort _counter;
 
-    /// <summary>Creates a tracker that publishes diffs through <paramref name="pubSub"/>.</summary>
+    /// <summary>Creates a tracker that broadcasts each change through <paramref name="pubSub"/> at once.</summary>
     public PresenceTracker(IPubSub pubSub, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+        : this(pubSub, timeProvider, TimeSpan.Zero, loggerFactory)
+    {
+    }
+
+    /// <summary>
+    /// Creates a tracker that merges the changes of each topic over <paramref name="diffInterval"/> (measured on
+    /// <paramref name="timeProvider"/>) into one <c>presence_diff</c>; <see cref="TimeSpan.Zero"/> broadcasts each
+    /// change at once. Applications get it from <see cref="ChannelOptions.PresenceDiffInterval"/>.
+    /// </summary>
+    public PresenceTracker(IPubSub pubSub, TimeProvider timeProvider, TimeSpan diffInterval, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(pubSub);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(diffInterval, TimeSpan.Zero);
         _pubSub = pubSub;
         _timeProvider = timeProvider;
+        _diffInterval = diffInterval;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Confab.Channels.Presence");
     }
 
@@ -61,7 +86,7 @@ public sealed class PresenceTracker
 
     /// <summary>
     /// Tracks <paramref name="key"/> with <paramref name="meta"/> (a JSON object; <c>phx_ref</c> is added) on
-    /// <paramref name="topic"/> for <paramref name="owner"/>, and broadcasts the join diff.
+    /// <paramref name="topic"/> for <paramref name="owner"/>, and broadcasts the join (now or with the next batch).
     /// </summary>
     /// <exception cref="InvalidOperationException">The owner already tracks this key on this topic.</exception>
     public PresenceHandle Track(string topic, string key, JsonPayload meta, object owner)
@@ -95,7 +120,7 @@ public sealed class PresenceTracker
             var handle = new PresenceHandle(this, topic, key, owner, phxRef, BuildMeta(meta, phxRef, previousRef: null));
             handles.Add(handle);
             _tracked++;
-            PublishDiff(topic, key, joined: handle.MetaBytes, left: null);
+            RecordChange(topic, key, joined: handle.MetaBytes, left: null);
             return handle;
         }
     }
@@ -122,7 +147,7 @@ public sealed class PresenceTracker
             byte[] previous = handle.MetaBytes;
             string phxRef = NextRef();
             handle.Set(phxRef, BuildMeta(meta, phxRef, handle.Ref));
-            PublishDiff(handle.Topic, handle.Key, joined: handle.MetaBytes, left: previous);
+            RecordChange(handle.Topic, handle.Key, joined: handle.MetaBytes, left: previous);
         }
     }
 
@@ -151,7 +176,7 @@ public sealed class PresenceTracker
                 }
             }
 
-            PublishDiff(handle.Topic, handle.Key, joined: null, left: handle.MetaBytes);
+            RecordChange(handle.Topic, handle.Key, joined: null, left: handle.MetaBytes);
             return true;
         }
     }
@@ -162,9 +187,16 @@ public sealed class PresenceTracker
     public JsonPayload List(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
+        Utf8JsonWriter writer = JsonFrameWriter.Start();
+        WriteState(writer, topic);
+        return JsonPayload.Trusted(JsonFrameWriter.ToArray(writer));
+    }
+
+    /// <summary>Writes the state of <paramref name="topic"/> (see <see cref="List"/>) to <paramref name="writer"/>.</summary>
+    internal void WriteState(Utf8JsonWriter writer, string topic)
+    {
         lock (_gate)
         {
-            Utf8JsonWriter writer = JsonFrameWriter.Start();
             writer.WriteStartObject();
             if (_topics.TryGetValue(topic, out var keys))
             {
@@ -175,22 +207,53 @@ public sealed class PresenceTracker
             }
 
             writer.WriteEndObject();
-            return JsonPayload.Trusted(JsonFrameWriter.ToArray(writer));
+        }
+    }
+
+    /// <summary>
+    /// Broadcasts the changes waiting for the diff interval now, one <c>presence_diff</c> per topic. The interval's
+    /// timer calls this; call it yourself to publish a batch early (e.g. before shutting down).
+    /// </summary>
+    public void Flush()
+    {
+        lock (_flushGate)
+        {
+            Dictionary<string, PresenceDiff> batch;
+            lock (_gate)
+            {
+                _flushScheduled = false;
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+
+                batch = _pending;
+                _pending = new Dictionary<string, PresenceDiff>(StringComparer.Ordinal);
+            }
+
+            foreach (var (topic, diff) in batch)
+            {
+                Publish(topic, diff);
+            }
+        }
+    }
+
+    private void OnFlushTimer()
+    {
+        try
+        {
+            Flush();
+        }
+#pragma warning disable CA1031 // A timer callback is a boundary: a failed publication is logged; the state itself is consistent.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ChannelsLog.PresenceBroadcastFailed(_logger, "(batch)", ex);
         }
     }
 
     private static void WritePresence(Utf8JsonWriter writer, string key, List<PresenceHandle> handles)
-    {
-        writer.WriteStartObject(key);
-        writer.WriteStartArray("metas"u8);
-        foreach (PresenceHandle handle in handles)
-        {
-            writer.WriteRawValue(handle.MetaBytes, skipInputValidation: true);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-    }
+        => PresenceDiff.WriteMetas(writer, key, handles, static handle => handle.MetaBytes);
 
     private static byte[] BuildMeta(JsonPayload meta, string phxRef, string? previousRef)
     {
@@ -215,38 +278,39 @@ public sealed class PresenceTracker
         return JsonFrameWriter.ToArray(writer);
     }
 
-    // Under _gate, so diffs of a topic are published in the order the changes happened.
-    private void PublishDiff(string topic, string key, byte[]? joined, byte[]? left)
+    // Under _gate. At once (in the order the changes happen), or into the topic's pending diff for the next flush.
+    private void RecordChange(string topic, string key, byte[]? joined, byte[]? left)
     {
-        Utf8JsonWriter writer = JsonFrameWriter.Start();
-        writer.WriteStartObject();
-        writer.WriteStartObject("joins"u8);
-        WriteSingle(writer, key, joined);
-        writer.WriteEndObject();
-        writer.WriteStartObject("leaves"u8);
-        WriteSingle(writer, key, left);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        var diff = new Broadcast(topic, DiffEvent, JsonPayload.Trusted(JsonFrameWriter.ToArray(writer))) { Droppable = true };
+        if (_diffInterval == TimeSpan.Zero)
+        {
+            var single = new PresenceDiff();
+            single.Add(key, joined, left);
+            Publish(topic, single);
+            return;
+        }
 
-        ValueTask published = _pubSub.BroadcastAsync(diff);
+        if (!_pending.TryGetValue(topic, out PresenceDiff? diff))
+        {
+            diff = new PresenceDiff();
+            _pending.Add(topic, diff);
+        }
+
+        diff.Add(key, joined, left);
+        if (!_flushScheduled)
+        {
+            _flushScheduled = true;
+            _flushTimer ??= _timeProvider.CreateTimer(static state => ((PresenceTracker)state!).OnFlushTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _flushTimer.Change(_diffInterval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Publish(string topic, PresenceDiff diff)
+    {
+        var broadcast = new Broadcast(topic, DiffEvent, JsonPayload.Trusted(diff.Encode())) { Droppable = true };
+        ValueTask published = _pubSub.BroadcastAsync(broadcast);
         if (!published.IsCompletedSuccessfully)
         {
             _ = ObserveAsync(published, topic);
-        }
-
-        static void WriteSingle(Utf8JsonWriter writer, string key, byte[]? meta)
-        {
-            if (meta is null)
-            {
-                return;
-            }
-
-            writer.WriteStartObject(key);
-            writer.WriteStartArray("metas"u8);
-            writer.WriteRawValue(meta, skipInputValidation: true);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
         }
     }
 

@@ -9,6 +9,7 @@ using Confab.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseContainerPort();
+builder.UseSocketCapacity();
 builder.AddTelemetry();
 
 builder.Services.AddStorage();

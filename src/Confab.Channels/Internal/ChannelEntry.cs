@@ -136,6 +136,16 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
         }
     }
 
+    /// <summary>The topic's presence state, encoded straight into this socket's frame (it can be large).</summary>
+    public void PushPresenceState(PresenceTracker tracker)
+    {
+        if (!IsClosed)
+        {
+            Connection.Send(Connection.Serializer.EncodeMessage(
+                JoinRef, Topic, PresenceTracker.StateEvent, (tracker, Topic), static (writer, state) => state.tracker.WriteState(writer, state.Topic)));
+        }
+    }
+
     public void PushBinary(string @event, ReadOnlySpan<byte> payload)
     {
         ArgumentException.ThrowIfNullOrEmpty(@event);

@@ -68,6 +68,23 @@ internal abstract class FrameSerializer
         return JsonFrameWriter.ToPooledFrame(writer);
     }
 
+    /// <summary>
+    /// <c>[join_ref, null, topic, event, payload]</c> for this socket alone, the payload written by
+    /// <paramref name="writePayload"/> straight into a rented buffer: for payloads too large to copy around (a presence state).
+    /// </summary>
+    public OutboundFrame EncodeMessage<TState>(string? joinRef, string topic, string @event, TState state, Action<Utf8JsonWriter, TState> writePayload)
+    {
+        var buffer = new PooledBufferWriter(16 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            WriteEnvelopeStart(writer, joinRef, null, topic, @event);
+            writePayload(writer, state);
+            WriteEnvelopeEnd(writer);
+        }
+
+        return OutboundFrame.FromRented(buffer.Detach(out int length), length, binary: false);
+    }
+
     /// <summary><c>[join_ref, ref, topic, "phx_reply", {"status": status, "response": response}]</c>.</summary>
     public OutboundFrame EncodeReply(string? joinRef, string? @ref, string topic, string status, ReadOnlySpan<byte> response)
     {

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Confab.Channels.Internal;
 
 internal enum EnqueueResult
@@ -24,14 +22,14 @@ internal enum EnqueueResult
 /// </summary>
 internal sealed class OutboundQueue
 {
-    private const int InitialSize = 16;
+    // Most sockets never hold more than a few frames at once; the array doubles up to the capacity when they do.
+    private const int InitialSize = 4;
 
     private readonly Lock _gate = new();
     private readonly int _capacity;
 
     // Wakes the single writer; at most one pending signal, so a burst of frames costs one wake-up.
-    private readonly Channel<bool> _signal = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly WriterSignal _signal = new();
 
     private OutboundFrame[] _items;
     private int _head;
@@ -93,7 +91,7 @@ internal sealed class OutboundQueue
             _count++;
         }
 
-        _signal.Writer.TryWrite(true);
+        _signal.Set();
         return EnqueueResult.Enqueued;
     }
 
@@ -101,7 +99,10 @@ internal sealed class OutboundQueue
     /// Takes the oldest frame. Returns false when the queue is empty; <paramref name="completed"/> then says whether
     /// no frame will ever come again.
     /// </summary>
-    public bool TryDequeue(out OutboundFrame frame, out bool completed)
+    public bool TryDequeue(out OutboundFrame frame, out bool completed) => TryDequeue(out frame, out completed, out _);
+
+    /// <summary>As <see cref="TryDequeue(out OutboundFrame, out bool)"/>; <paramref name="remaining"/> counts the frames behind it.</summary>
+    public bool TryDequeue(out OutboundFrame frame, out bool completed, out int remaining)
     {
         lock (_gate)
         {
@@ -109,6 +110,7 @@ internal sealed class OutboundQueue
             {
                 frame = default;
                 completed = _completed;
+                remaining = 0;
                 return false;
             }
 
@@ -117,12 +119,13 @@ internal sealed class OutboundQueue
             _head = (_head + 1) % _items.Length;
             _count--;
             completed = false;
+            remaining = _count;
             return true;
         }
     }
 
-    /// <summary>Waits until a frame may be available or the queue completed.</summary>
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _signal.Reader.ReadAsync(cancellationToken);
+    /// <summary>Waits until a frame may be available or the queue completed (<see cref="Complete"/> always wakes it).</summary>
+    public ValueTask WaitAsync() => _signal.WaitAsync();
 
     /// <summary>
     /// Refuses further frames. With <paramref name="discardPending"/> the queued frames are released too and the
@@ -149,7 +152,7 @@ internal sealed class OutboundQueue
             }
         }
 
-        _signal.Writer.TryWrite(true);
+        _signal.Set();
         return discarded;
     }
 

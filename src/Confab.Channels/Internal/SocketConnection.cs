@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Confab.Channels.Internal;
@@ -14,11 +12,10 @@ namespace Confab.Channels.Internal;
 /// connection is aborted if the close does not complete within <see cref="ChannelOptions.CloseTimeout"/>.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without timers holds nothing to free; timer callbacks may still cancel it after the socket ended, so it is never disposed.")]
-internal sealed class SocketConnection : IBroadcastSubscriber
+internal sealed partial class SocketConnection : IBroadcastSubscriber
 {
-    private const int InitialReceiveBytes = 4 * 1024;
-
     private readonly WebSocket _webSocket;
+    private readonly BatchingStream? _batching;
     private readonly ChannelsRuntime _runtime;
     private readonly ChannelOptions _options;
     private readonly TimeProvider _time;
@@ -35,9 +32,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private string? _closeReason;
     private ChannelTerminateReason _terminateReason = ChannelTerminateReason.Closed;
 
-    public SocketConnection(WebSocket webSocket, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
+    public SocketConnection(
+        WebSocket webSocket, BatchingStream? batching, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
     {
         _webSocket = webSocket;
+        _batching = batching;
         _runtime = runtime;
         _options = runtime.Options;
         _time = runtime.TimeProvider;
@@ -77,6 +76,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             // discard it before the client reads it. The writer ends, or the close timer aborts.
             ChannelsLog.ConnectionLost(_logger, ConnectionId, ex);
             RequestClose(WebSocketCloseStatus.NormalClosure, null, discardPending: true);
+            await AwaitClientCloseAsync();
         }
 #pragma warning disable CA1031 // The socket loop is the boundary: log once and drop the connection, never the process.
         catch (Exception ex)
@@ -169,171 +169,6 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
     private bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
 
-    private async Task RunReaderAsync()
-    {
-        CancellationToken token = _abort.Token;
-        while (true)
-        {
-            ReceivedMessage received = await ReceiveMessageAsync(token);
-            if (received.Kind == ReceivedKind.Close)
-            {
-                // The client's close (or its answer to ours): echo it and stop reading.
-                RequestClose(_webSocket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, null, discardPending: true);
-                return;
-            }
-
-            if (IsClosing)
-            {
-                // Waiting for the client's close frame: nothing more is handled.
-                received.Release();
-                continue;
-            }
-
-            if (received.Kind == ReceivedKind.TooLarge)
-            {
-                _runtime.Metrics.FrameTooLargeClosed();
-                ChannelsLog.FrameTooLarge(_logger, ConnectionId, _options.MaxFrameBytes);
-                RequestClose(WebSocketCloseStatus.MessageTooBig, "frame too large", discardPending: false);
-                continue;
-            }
-
-            Volatile.Write(ref _lastReceived, _time.GetTimestamp());
-            await HandleMessageAsync(received);
-        }
-    }
-
-    private async ValueTask HandleMessageAsync(ReceivedMessage received)
-    {
-        var frame = new ReadOnlyMemory<byte>(received.Buffer, 0, received.Length);
-        InboundMessage message;
-        JsonDocument? document = null;
-        string? problem;
-        bool decoded = received.Type == WebSocketMessageType.Text
-            ? Serializer.TryDecodeText(frame, out message, out document, out problem)
-            : Serializer.TryDecodeBinary(frame, out message, out problem);
-        if (!decoded)
-        {
-            received.Release();
-            _runtime.Metrics.MalformedFrameClosed();
-            ChannelsLog.MalformedFrame(_logger, ConnectionId, problem!);
-            var status = received.Type == WebSocketMessageType.Binary && !Serializer.SupportsBinary
-                ? WebSocketCloseStatus.InvalidMessageType
-                : WebSocketCloseStatus.InvalidPayloadData;
-            RequestClose(status, problem, discardPending: false);
-            return;
-        }
-
-        var lease = new InboundLease(received.Buffer, document);
-        bool retained = false;
-        try
-        {
-            retained = await _dispatcher.DispatchAsync(message, lease);
-        }
-        finally
-        {
-            if (!retained)
-            {
-                lease.Dispose();
-            }
-        }
-    }
-
-    /// <summary>Receives one whole message into a rented buffer, never holding more than MaxFrameBytes + 1 bytes.</summary>
-    private async ValueTask<ReceivedMessage> ReceiveMessageAsync(CancellationToken token)
-    {
-        int limit = _options.MaxFrameBytes + 1;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBytes, limit));
-        int length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                int room = Math.Min(buffer.Length, limit) - length;
-                ValueWebSocketReceiveResult result = await _webSocket.ReceiveAsync(buffer.AsMemory(length, room), token);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return new ReceivedMessage(ReceivedKind.Close, null!, 0, result.MessageType);
-                }
-
-                length += result.Count;
-                if (length > _options.MaxFrameBytes)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return new ReceivedMessage(ReceivedKind.TooLarge, null!, 0, result.MessageType);
-                }
-
-                if (result.EndOfMessage)
-                {
-                    return new ReceivedMessage(ReceivedKind.Message, buffer, length, result.MessageType);
-                }
-            }
-        }
-        catch (Exception)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    private async Task RunWriterAsync()
-    {
-        CancellationToken token = _abort.Token;
-        try
-        {
-            while (true)
-            {
-                if (_queue.TryDequeue(out OutboundFrame frame, out bool completed))
-                {
-                    try
-                    {
-                        await _webSocket.SendAsync(frame.Memory, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, token);
-                    }
-                    finally
-                    {
-                        frame.Release();
-                    }
-
-                    continue;
-                }
-
-                if (completed)
-                {
-                    break;
-                }
-
-                await _queue.WaitAsync(token);
-            }
-
-            if (_webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await _webSocket.CloseOutputAsync(_closeStatus, _closeStatus == WebSocketCloseStatus.Empty ? null : _closeReason, token);
-            }
-        }
-        catch (Exception ex) when (IsConnectionLoss(ex))
-        {
-            ChannelsLog.ConnectionLost(_logger, ConnectionId, ex);
-            _queue.Complete(discardPending: true);
-            Abort();
-        }
-#pragma warning disable CA1031 // The writer is a boundary too: log once and drop the connection.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ChannelsLog.SocketFailed(_logger, ConnectionId, ex);
-            _queue.Complete(discardPending: true);
-            Abort();
-        }
-    }
-
     private void OnIdleTimer()
     {
         TimeSpan idle = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
@@ -376,22 +211,4 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
     private bool IsConnectionLoss(Exception ex)
         => ex is WebSocketException or IOException || (ex is OperationCanceledException && _abort.IsCancellationRequested);
-
-    private enum ReceivedKind
-    {
-        Message,
-        Close,
-        TooLarge,
-    }
-
-    private readonly record struct ReceivedMessage(ReceivedKind Kind, byte[] Buffer, int Length, WebSocketMessageType Type)
-    {
-        public void Release()
-        {
-            if (Kind == ReceivedKind.Message)
-            {
-                ArrayPool<byte>.Shared.Return(Buffer);
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
 namespace Confab.Channels.Internal;
@@ -71,10 +72,15 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
             // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
             SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
             DangerousEnableCompression = false,
+
+            // No WebSocket-level keep-alive frames (and no timer per socket for them): Phoenix clients heartbeat, and a
+            // socket that stays silent past ChannelOptions.IdleTimeout is closed.
+            KeepAliveInterval = TimeSpan.Zero,
         });
 
         var connection = new SocketConnection(
             webSocket,
+            (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream,
             serializer,
             new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
             router,

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Net;
+
+namespace Confab.Bench.Load;
+
+/// <summary>One sending phase: a total rate in messages per second over all senders, for some seconds.</summary>
+internal sealed record LoadPhase(double Rate, double Seconds);
+
+/// <summary>
+/// The options of a load run (<c>Confab.Bench load --help</c> lists them). Every run is bounded: in connections (at
+/// most 19,800: this machine allows a process 20,000 open files, and .NET keeps two open per loaded assembly, about
+/// 100 for the generator) and in seconds (<see cref="MaxSeconds"/>, after which the run stops itself).
+/// </summary>
+internal sealed record LoadOptions
+{
+    public const int MaxConnections = 19_800;
+
+    public const string Help = """
+        Confab.Bench load --url http://127.0.0.1:4200 --db PATH [options]
+          --name NAME          label in the report (default "load")
+          --db PATH            the server's SQLite file, prepared by load-setup (users, rooms; messages are counted at the end)
+          --secret S           the server's SECRET_KEY_BASE (default: the SECRET_KEY_BASE environment variable)
+          --connections N      sockets, each its own user (default 100, at most 19800)
+          --room-size M        members per room; sockets are dealt round-robin over ceil(N/M) rooms (default 10)
+          --senders S          sockets that send, dealt over the rooms too (default: all)
+          --phases R:S[,R:S]   sending phases: total messages/s and seconds (default none)
+          --ramp J             connects+joins started per second (default 250)
+          --connecting C       connects in flight at most (default 1000)
+          --sources K          local addresses 127.0.0.1..127.0.0.K (default 8)
+          --heartbeat S        seconds between a socket's heartbeats, 0 for none (default 30)
+          --settle S           most seconds to wait for presence traffic to stop after the joins (default 60)
+          --drain S            seconds to wait after each phase for late deliveries (default 3)
+          --hold S             seconds to hold every socket idle after the phases (default 0)
+          --cycles N           join, send, hold, leave this many times (default 1)
+          --leave-wait S       seconds to watch the server's memory after everyone left (default 10)
+          --server-pid PID     the server process, for its RSS and CPU from /proc
+          --out FILE           write the report as JSON
+          --max-seconds S      hard bound on the whole run (default 900)
+        """;
+
+    public required Uri Url { get; init; }
+
+    public required string Database { get; init; }
+
+    public required string Secret { get; init; }
+
+    public string Name { get; init; } = "load";
+
+    public int Connections { get; init; } = 100;
+
+    public int RoomSize { get; init; } = 10;
+
+    public int Senders { get; init; }
+
+    public IReadOnlyList<LoadPhase> Phases { get; init; } = [];
+
+    public double Ramp { get; init; } = 250;
+
+    public int Connecting { get; init; } = 1000;
+
+    public int Sources { get; init; } = 8;
+
+    public double Heartbeat { get; init; } = 30;
+
+    public double Settle { get; init; } = 60;
+
+    public double Drain { get; init; } = 3;
+
+    public double Hold { get; init; }
+
+    public int Cycles { get; init; } = 1;
+
+    public double LeaveWait { get; init; } = 10;
+
+    public int ServerPid { get; init; }
+
+    public string? Out { get; init; }
+
+    public double MaxSeconds { get; init; } = 900;
+
+    public int Rooms => (Connections + RoomSize - 1) / RoomSize;
+
+    public IPEndPoint Server => new(IPAddress.Parse(Url.Host), Url.Port);
+
+    public IPAddress Source(int index) => new([127, 0, 0, (byte)(1 + (index % Sources))]);
+
+    public static LoadOptions Parse(BenchArgs args)
+    {
+        string secret = args.Text("secret", Environment.GetEnvironmentVariable("SECRET_KEY_BASE") ?? "");
+        var options = new LoadOptions
+        {
+            Url = new Uri(args.Text("url", "http://127.0.0.1:4200")),
+            Database = args.Text("db", ""),
+            Secret = secret,
+            Name = args.Text("name", "load"),
+            Connections = args.Number("connections", 100),
+            RoomSize = args.Number("room-size", 10),
+            Senders = args.Number("senders", 0),
+            Phases = ParsePhases(args.Text("phases", "")),
+            Ramp = Real(args, "ramp", 250),
+            Connecting = args.Number("connecting", 1000),
+            Sources = args.Number("sources", 8),
+            Heartbeat = Real(args, "heartbeat", 30),
+            Settle = Real(args, "settle", 60),
+            Drain = Real(args, "drain", 3),
+            Hold = Real(args, "hold", 0),
+            Cycles = args.Number("cycles", 1),
+            LeaveWait = Real(args, "leave-wait", 10),
+            ServerPid = args.Number("server-pid", 0),
+            Out = args.Text("out", "") is { Length: > 0 } path ? path : null,
+            MaxSeconds = Real(args, "max-seconds", 900),
+        };
+        return options with { Senders = options.Senders <= 0 ? options.Connections : Math.Min(options.Senders, options.Connections) };
+    }
+
+    /// <summary>The first problem with these options, or null.</summary>
+    public string? Problem() =>
+        Database.Length == 0 || !File.Exists(Database) ? "--db must name the server's database (prepared by load-setup)"
+        : Secret.Length < 32 ? "--secret (or SECRET_KEY_BASE) must be the server's signing key"
+        : !IPAddress.TryParse(Url.Host, out var host) || !IPAddress.IsLoopback(host) ? "--url must be a loopback address (127.0.0.0/8)"
+        : Connections is < 1 or > MaxConnections ? $"--connections must be 1 to {MaxConnections}"
+        : RoomSize < 1 ? "--room-size must be at least 1"
+        : Sources is < 1 or > 250 ? "--sources must be 1 to 250"
+        : Ramp <= 0 || Connecting < 1 ? "--ramp and --connecting must be positive"
+        : Cycles is < 1 or > 10 ? "--cycles must be 1 to 10"
+        : MaxSeconds is <= 0 or > 3600 ? "--max-seconds must be at most 3600"
+        : Phases.Any(p => p.Rate <= 0 || p.Seconds <= 0) ? "--phases wants positive RATE:SECONDS pairs"
+        : null;
+
+    /// <summary>Pushes a sender may have awaiting replies: four seconds' worth at the fastest phase, at least 16.</summary>
+    public int PendingPerSender =>
+        (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Ceiling(Phases.Select(p => p.Rate).DefaultIfEmpty(0).Max() / Senders * 4)), 16, 1 << 16);
+
+    /// <summary>How many messages the phases can send at most (sizes the per-message counters).</summary>
+    public long MaxMessages => (long)Phases.Sum(p => Math.Ceiling(p.Rate * p.Seconds) + 16);
+
+    private static double Real(BenchArgs args, string name, double fallback) =>
+        double.Parse(args.Text(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    private static List<LoadPhase> ParsePhases(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split(':'))
+            .Select(parts => new LoadPhase(double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[^1], CultureInfo.InvariantCulture)))
+            .ToList();
+}

@@ -1,0 +1,195 @@
+namespace Confab.Bench.Load;
+
+/// <summary>
+/// What a load run observed, recorded from every receive loop at once: connect and join latencies, and per sending
+/// phase the push→reply and delivery latencies and, for each message, how many members got it against how many
+/// should have (so losses and duplicates are counted, not guessed).
+/// </summary>
+internal sealed class LoadStats
+{
+    private readonly int[] expected;
+    private readonly int[] received;
+    private PhaseStats[] phases = [];
+    private long connectFailed;
+    private long joinFailed;
+    private long sendFailed;
+    private long presenceFrames;
+    private long presenceBytes;
+    private long lastPresenceAt;
+    private long otherFrames;
+    private long unmatchedReplies;
+    private long heartbeatsOk;
+    private string? firstConnectError;
+
+    public LoadStats(long maxMessages)
+    {
+        expected = new int[maxMessages];
+        received = new int[maxMessages];
+    }
+
+    public LatencyHistogram Connect { get; } = new();
+
+    public LatencyHistogram Join { get; } = new();
+
+    public LatencyHistogram ConnectAndJoin { get; } = new();
+
+    public long ConnectFailures => Interlocked.Read(ref connectFailed);
+
+    public long JoinFailures => Interlocked.Read(ref joinFailed);
+
+    public long SendFailures => Interlocked.Read(ref sendFailed);
+
+    public long PresenceFrames => Interlocked.Read(ref presenceFrames);
+
+    public long PresenceBytes => Interlocked.Read(ref presenceBytes);
+
+    /// <summary>Stopwatch timestamp of the last presence frame received.</summary>
+    public long LastPresenceAt => Interlocked.Read(ref lastPresenceAt);
+
+    public long OtherFrames => Interlocked.Read(ref otherFrames);
+
+    public long UnmatchedReplies => Interlocked.Read(ref unmatchedReplies);
+
+    public long HeartbeatsOk => Interlocked.Read(ref heartbeatsOk);
+
+    public string? FirstConnectError => firstConnectError;
+
+    /// <summary>The phase that replies count into; set by the run before it starts sending.</summary>
+    public PhaseStats? Current { get; private set; }
+
+    public PhaseStats StartPhase(string name, long firstNumber)
+    {
+        var phase = new PhaseStats(name, firstNumber);
+        Volatile.Write(ref phases, [.. phases, phase]);
+        Current = phase;
+        return phase;
+    }
+
+    public void ExpectDeliveries(long number, int members) => expected[number] = members;
+
+    public void ConnectFailed(Exception e)
+    {
+        Interlocked.Increment(ref connectFailed);
+        Interlocked.CompareExchange(ref firstConnectError, $"{e.GetType().Name}: {e.Message}", null);
+    }
+
+    public void JoinFailed() => Interlocked.Increment(ref joinFailed);
+
+    public void SendFailed() => Interlocked.Increment(ref sendFailed);
+
+    public void Presence(int bytes, long now)
+    {
+        Interlocked.Increment(ref presenceFrames);
+        Interlocked.Add(ref presenceBytes, bytes);
+        Volatile.Write(ref lastPresenceAt, now);
+    }
+
+    public void OtherFrame() => Interlocked.Increment(ref otherFrames);
+
+    public void ReplyUnmatched() => Interlocked.Increment(ref unmatchedReplies);
+
+    public void HeartbeatReplied(bool ok)
+    {
+        if (ok)
+        {
+            Interlocked.Increment(ref heartbeatsOk);
+        }
+    }
+
+    public void Replied(bool ok, long sentAt, long now)
+    {
+        if (Current is not { } phase)
+        {
+            return;
+        }
+
+        if (ok)
+        {
+            phase.Reply.RecordSince(sentAt, now);
+            Interlocked.Increment(ref phase.RepliesOk);
+        }
+        else
+        {
+            Interlocked.Increment(ref phase.RepliesError);
+        }
+    }
+
+    public void Delivered(long number, long sentAt, long now, bool duplicate)
+    {
+        if ((ulong)number >= (ulong)received.Length)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref received[number]);
+        PhaseStats? phase = PhaseOf(number);
+        if (phase is null)
+        {
+            return;
+        }
+
+        phase.Delivery.RecordSince(sentAt, now);
+        Interlocked.Increment(ref phase.Deliveries);
+        if (duplicate)
+        {
+            Interlocked.Increment(ref phase.OutOfOrderOrRepeated);
+        }
+    }
+
+    /// <summary>Per message of the phase: deliveries missing and deliveries beyond the members it was sent to.</summary>
+    public (long Expected, long Missing, long Extra, long MessagesIncomplete) Count(PhaseStats phase)
+    {
+        long expectedTotal = 0, missing = 0, extra = 0, incomplete = 0;
+        for (long n = phase.FirstNumber; n < phase.EndNumber; n++)
+        {
+            int want = expected[n];
+            int got = Volatile.Read(ref received[n]);
+            expectedTotal += want;
+            if (got < want)
+            {
+                missing += want - got;
+                incomplete++;
+            }
+            else
+            {
+                extra += got - want;
+            }
+        }
+
+        return (expectedTotal, missing, extra, incomplete);
+    }
+
+    private PhaseStats? PhaseOf(long number)
+    {
+        PhaseStats[] all = Volatile.Read(ref phases);
+        for (int i = all.Length - 1; i >= 0; i--)
+        {
+            if (number >= all[i].FirstNumber)
+            {
+                return all[i];
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>One sending phase of a run.</summary>
+internal sealed class PhaseStats(string name, long firstNumber)
+{
+    public long RepliesOk;
+    public long RepliesError;
+    public long Deliveries;
+    public long OutOfOrderOrRepeated;
+
+    public string Name { get; } = name;
+
+    public long FirstNumber { get; } = firstNumber;
+
+    /// <summary>One past the last message number sent in the phase.</summary>
+    public long EndNumber { get; set; }
+
+    public LatencyHistogram Reply { get; } = new();
+
+    public LatencyHistogram Delivery { get; } = new();
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Confab.Bench.Load;
+
+namespace Confab.Bench;
+
+/// <summary>
+/// The load generator: N sockets (each its own user) dealt over rooms, joined at a ramp rate from several loopback
+/// addresses, then sending phases at total rates, then idle, then leaving; it measures join, push→reply and
+/// delivery latency, deliveries/s, losses and duplicates per message, and the server's RSS and CPU, and writes
+/// JSON. See <see cref="LoadOptions.Help"/>.
+/// </summary>
+internal static class LoadBenchmark
+{
+    public static async Task<int> SetupAsync(BenchArgs args)
+    {
+        string path = args.Text("db", "");
+        int users = args.Number("users", 100);
+        int rooms = args.Number("rooms", 10);
+        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000)
+        {
+            await Console.Error.WriteLineAsync("usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000)");
+            return 2;
+        }
+
+        var clock = Stopwatch.StartNew();
+        await LoadDatabase.CreateAsync(path, users, rooms);
+        Console.WriteLine($"{path}: {users} users, {rooms} rooms in {clock.Elapsed.TotalSeconds:F1} s");
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        if (args.Text("help", "") == "true")
+        {
+            Console.WriteLine(LoadOptions.Help);
+            return 0;
+        }
+
+        var options = LoadOptions.Parse(args);
+        if (options.Problem() is { } problem)
+        {
+            await Console.Error.WriteLineAsync(problem + "\n" + LoadOptions.Help);
+            return 2;
+        }
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(options.MaxSeconds));
+        var (tokens, rooms) = await LoadDatabase.ReadAsync(options.Database, options.Secret, options.Connections, options.Rooms);
+        var server = options.ServerPid > 0 ? new ProcessStats(options.ServerPid) : null;
+        var machine = MachineInfo.Current();
+        var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        Console.WriteLine($"[{options.Name}] {options.Connections} sockets in {options.Rooms} rooms of {options.RoomSize}, {options.Senders} senders; load average {machine.LoadAverageAtStart}");
+
+        var cycles = new List<CycleReport>();
+        LoadClient[] clients = [];
+        await using var sampler = new ServerSampler(server, () => clients.Count(c => c.IsJoined));
+        sampler.Start();
+        double idle = ServerSampler.Mib(server?.ResidentBytes() ?? 0);
+        long acked = 0;
+        try
+        {
+            for (int cycle = 1; cycle <= options.Cycles; cycle++)
+            {
+                var stats = new LoadStats(options.MaxMessages);
+                clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats, pending: i < options.Senders ? options.PendingPerSender : 8))];
+                var run = new CycleRun(options, server, stats, clients, tokens, bound.Token);
+                var cycleReport = await run.RunAsync(cycle, idle);
+                acked += cycleReport.Phases.Sum(p => p.RepliesOk);
+                cycles.Add(cycleReport);
+            }
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"[{options.Name}] stopped at --max-seconds {options.MaxSeconds}");
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            return 3;
+        }
+
+        long? stored = options.Phases.Count > 0 ? await LoadDatabase.CountMessagesAsync(options.Database) : null;
+        if (stored is not null)
+        {
+            Console.WriteLine($"[{options.Name}] acknowledged {acked} messages; the database holds {stored}");
+        }
+
+        var report = new LoadReport(
+            options.Name,
+            DateTimeOffset.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+            machine,
+            new LoadOptionsReport(options.Connections, options.RoomSize, options.Rooms, options.Senders, options.Phases, options.Ramp, options.Sources, options.Heartbeat, options.Cycles),
+            cycles,
+            acked,
+            stored,
+            Math.Round((Process.GetCurrentProcess().TotalProcessorTime - generatorCpu).TotalSeconds, 1),
+            sampler.Samples);
+        if (options.Out is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await File.WriteAllTextAsync(path, report.ToJson());
+            Console.WriteLine($"[{options.Name}] report: {path}");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Shared by the scenario scripts: publish the server and build the generator (once), start the published server
+# on a fresh database with its users and rooms, run the load generator against it, stop the server (by its PID).
+# Everything stays on 127.0.0.0/8 and every run is bounded (the generator's --max-seconds, and a kill here).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+port=${PORT_BASE:-4200}
+results=${RESULTS_DIR:-$repo/artifacts/bench}
+bench_dll=$repo/bench/Confab.Bench/bin/Release/net10.0/Confab.Bench.dll
+server_dir=${SERVER_DIR:-$repo/artifacts/confab} # another published build, e.g. the one before a change
+server_pid=""
+
+build() {
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    dotnet publish "$repo/src/Confab" -c Release -nologo -o "$repo/artifacts/confab" >/dev/null
+    dotnet build "$repo/bench/Confab.Bench" -c Release -nologo -clp:ErrorsOnly >/dev/null
+  fi
+}
+
+# start_server USERS ROOMS [NAME=VALUE...]: a fresh database with USERS users and ROOMS rooms, then the server.
+start_server() {
+  local users=$1 rooms=$2
+  shift 2
+  work=$(mktemp -d /tmp/confab-load.XXXXXX)
+  db=$work/confab.db
+  secret=$(head -c 48 /dev/urandom | base64 -w0)
+  dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms"
+  (
+    cd "$server_dir"
+    export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" DATABASE_PATH="$db" \
+      Confab__Messages__RateLimitCount=1000000 Logging__LogLevel__Default=Warning "$@"
+    exec dotnet Confab.dll --urls "http://127.0.0.1:$port" >"$work/server.log" 2>&1
+  ) &
+  server_pid=$!
+  trap stop_server EXIT
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "server pid $server_pid ready, database $db"; return 0; }
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "the server exited"; return 1; }
+    sleep 0.1
+  done
+  echo "the server was not ready in 30 s"; return 1
+}
+
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid"
+    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+  [ -n "${work:-}" ] && [ "${KEEP_WORK:-0}" != 1 ] && rm -rf "$work"
+  return 0
+}
+
+# run_load NAME [generator options...]: runs the generator against the server, report in $results/NAME-<time>.json.
+run_load() {
+  local name=$1
+  shift
+  mkdir -p "$results"
+  local out=$results/$name-$(date -u +%Y%m%dT%H%M%SZ).json
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  SECRET_KEY_BASE="$secret" dotnet "$bench_dll" load --name "$name" --url "http://127.0.0.1:$port" --db "$db" \
+    --server-pid "$server_pid" --out "$out" "$@"
+  grep -E '"(Error|Critical)"|fail' "$work/server.log" | head -5 || true
+}
