@@ -54,10 +54,22 @@ internal static class LoadBenchmark
         LoadClient[] clients = [];
         await using var sampler = new ServerSampler(server, () => clients.Count(c => c.IsJoined));
         sampler.Start();
-        double idle = ServerSampler.Mib(server?.ResidentBytes() ?? 0);
+        double coldIdle = ServerSampler.Mib(server?.ResidentBytes() ?? 0);
+        double idle = coldIdle;
         long acked = 0;
         try
         {
+            if (options.Warmup > 0)
+            {
+                // The socket path's code and the runtime's pools, in memory once, are part of the server's idle size.
+                var warmup = options.WarmupRun();
+                var warmupStats = new LoadStats(warmup.MaxMessages);
+                clients = [.. Enumerable.Range(0, warmup.Connections).Select(i => new LoadClient(i, i % warmup.Rooms, "room:" + rooms[i % warmup.Rooms], warmupStats, pending: 8))];
+                await new CycleRun(warmup, server, warmupStats, clients, tokens, bound.Token).RunAsync(0, coldIdle);
+                idle = ServerSampler.Mib(server?.ResidentBytes() ?? 0);
+                Console.WriteLine($"[{options.Name}] server RSS idle: {coldIdle:F0} MiB as started, {idle:F0} MiB after a warm-up of {warmup.Connections} sockets");
+            }
+
             for (int cycle = 1; cycle <= options.Cycles; cycle++)
             {
                 var stats = new LoadStats(options.MaxMessages);
@@ -93,6 +105,7 @@ internal static class LoadBenchmark
             cycles,
             acked,
             stored,
+            coldIdle,
             Math.Round((Process.GetCurrentProcess().TotalProcessorTime - generatorCpu).TotalSeconds, 1),
             sampler.Samples);
         if (options.Out is { } path)

@@ -26,7 +26,34 @@ public static class ChannelsEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(path);
-        IServiceProvider services = endpoints.ServiceProvider;
+        IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder();
+        AddSocket<TSocket>(pipeline);
+        return endpoints.Map(SocketPath(path), pipeline.Build()).WithDisplayName($"Phoenix socket {typeof(TSocket).Name}");
+    }
+
+    /// <summary>
+    /// As <see cref="MapPhoenixSocket{TSocket}"/>, but as a branch of the middleware pipeline where it is called: requests for
+    /// <c>{path}/websocket</c> go to the socket and never reach the middleware after it. Call it first. A socket's request
+    /// lasts as long as the socket, and every middleware it passes through keeps its state alive that long (authentication
+    /// handlers, response callbacks, each middleware's pending call): about 1.5 KB a socket in a typical app, which sockets
+    /// authenticated by their connect params do not need.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">AddPhoenixChannels or the socket registration is missing.</exception>
+    public static IApplicationBuilder UsePhoenixSocket<TSocket>(this IApplicationBuilder app, string path)
+        where TSocket : PhoenixSocket
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(path);
+        var socketPath = new PathString(SocketPath(path));
+        return app.MapWhen(context => context.Request.Path.Equals(socketPath, StringComparison.OrdinalIgnoreCase), AddSocket<TSocket>);
+    }
+
+    private static string SocketPath(string path) => path.TrimEnd('/') + "/websocket";
+
+    private static void AddSocket<TSocket>(IApplicationBuilder pipeline)
+        where TSocket : PhoenixSocket
+    {
+        IServiceProvider services = pipeline.ApplicationServices;
         ChannelsRuntime runtime = services.GetService<ChannelsRuntime>()
             ?? throw new InvalidOperationException("Phoenix Channels services are missing: call services.AddPhoenixChannels().");
         TSocket socket = services.GetService<TSocket>()
@@ -35,8 +62,6 @@ public static class ChannelsEndpointRouteBuilderExtensions
         var router = new ChannelRouter();
         socket.Configure(router);
         var endpoint = new SocketEndpoint(socket, router, runtime);
-
-        IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder();
         pipeline.Use(static (context, next) =>
         {
             BatchingUpgradeFeature.Install(context); // before UseWebSockets, which takes the upgrade feature it finds
@@ -44,7 +69,5 @@ public static class ChannelsEndpointRouteBuilderExtensions
         });
         pipeline.UseWebSockets();
         pipeline.Run(endpoint.HandleAsync);
-        return endpoints.Map(path.TrimEnd('/') + "/websocket", pipeline.Build())
-            .WithDisplayName($"Phoenix socket {typeof(TSocket).Name}");
     }
 }

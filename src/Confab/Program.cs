@@ -22,6 +22,7 @@ builder.Services.AddWeb();
 
 var app = builder.Build();
 
+app.UseRealtime();
 app.UseErrorPages();
 app.UseSecurityHeaders();
 app.UseAccounts();
@@ -30,7 +31,6 @@ app.MapTelemetry();
 app.MapAccounts();
 app.MapRooms();
 app.MapMessages();
-app.MapRealtime();
 app.MapWeb();
 
 app.Run();

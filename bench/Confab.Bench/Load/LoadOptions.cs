@@ -33,6 +33,8 @@ internal sealed record LoadOptions
           --hold S             seconds to hold every socket idle after the phases (default 0)
           --cycles N           join, send, hold, leave this many times (default 1)
           --leave-wait S       seconds to watch the server's memory after everyone left (default 10)
+          --warmup W           first W sockets join, send one message each and leave before idle memory is sampled
+                               (default 0: idle is the server as started, before its socket code ever ran)
           --server-pid PID     the server process, for its RSS and CPU from /proc
           --out FILE           write the report as JSON
           --max-seconds S      hard bound on the whole run (default 900)
@@ -72,6 +74,8 @@ internal sealed record LoadOptions
 
     public double LeaveWait { get; init; } = 10;
 
+    public int Warmup { get; init; }
+
     public int ServerPid { get; init; }
 
     public string? Out { get; init; }
@@ -106,6 +110,7 @@ internal sealed record LoadOptions
             Hold = Real(args, "hold", 0),
             Cycles = args.Number("cycles", 1),
             LeaveWait = Real(args, "leave-wait", 10),
+            Warmup = args.Number("warmup", 0),
             ServerPid = args.Number("server-pid", 0),
             Out = args.Text("out", "") is { Length: > 0 } path ? path : null,
             MaxSeconds = Real(args, "max-seconds", 900),
@@ -123,6 +128,7 @@ internal sealed record LoadOptions
         : Sources is < 1 or > 250 ? "--sources must be 1 to 250"
         : Ramp <= 0 || Connecting < 1 ? "--ramp and --connecting must be positive"
         : Cycles is < 1 or > 10 ? "--cycles must be 1 to 10"
+        : Warmup < 0 || Warmup > Connections ? "--warmup must be 0 to --connections"
         : MaxSeconds is <= 0 or > 3600 ? "--max-seconds must be at most 3600"
         : Phases.Any(p => p.Rate <= 0 || p.Seconds <= 0) ? "--phases wants positive RATE:SECONDS pairs"
         : null;
@@ -130,6 +136,19 @@ internal sealed record LoadOptions
     /// <summary>Pushes a sender may have awaiting replies: four seconds' worth at the fastest phase, at least 16.</summary>
     public int PendingPerSender =>
         (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Ceiling(Phases.Select(p => p.Rate).DefaultIfEmpty(0).Max() / Senders * 4)), 16, 1 << 16);
+
+    /// <summary>The warm-up: the first <see cref="Warmup"/> sockets, in the same rooms, each sending one message in 2 s, then leaving.</summary>
+    public LoadOptions WarmupRun() => this with
+    {
+        Name = Name + " warm-up",
+        Connections = Warmup,
+        Senders = Warmup,
+        Phases = [new LoadPhase(Warmup / 2.0, 2)],
+        Hold = 0,
+        LeaveWait = 5,
+        Cycles = 1,
+        Warmup = 0,
+    };
 
     /// <summary>How many messages the phases can send at most (sizes the per-message counters).</summary>
     public long MaxMessages => (long)Phases.Sum(p => Math.Ceiling(p.Rate * p.Seconds) + 16);

@@ -13,6 +13,7 @@ internal sealed record LoadReport(
     List<CycleReport> Cycles,
     long AckedTotal,
     long? MessagesInDatabase,
+    double ColdIdleMiB,
     double GeneratorCpuSeconds,
     List<ServerSample> Timeline)
 {

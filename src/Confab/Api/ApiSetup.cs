@@ -34,8 +34,10 @@ public static class ApiSetup
     {
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.AddExceptionHandler<StorageFailures>();
-        // ASP.NET Core's request log prints the URL, and a socket's carries ?token=: kept at Warning whatever the configuration says.
-        services.Configure<LoggerFilterOptions>(options => options.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
+        // ASP.NET Core's request log prints the URL, and a socket's carries ?token=: off whatever the configuration says (it logs
+        // nothing above Information). Off entirely, no request gets a log scope and an Activity for it, which a socket would
+        // keep for as long as it stays open.
+        services.Configure<LoggerFilterOptions>(options => options.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None));
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;

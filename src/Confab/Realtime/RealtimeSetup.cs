@@ -23,10 +23,14 @@ public static class RealtimeSetup
         return services;
     }
 
-    /// <summary>The socket at <c>/socket/websocket</c>.</summary>
-    public static WebApplication MapRealtime(this WebApplication app)
+    /// <summary>
+    /// The socket at <c>/socket/websocket</c>, ahead of the rest of the pipeline (call it first): a socket authenticates with
+    /// its token, and the middleware it would otherwise pass through (error pages, security headers, cookie authentication,
+    /// authorization, rate limiting, antiforgery) would keep its per-request state alive for as long as the socket stays open.
+    /// </summary>
+    public static WebApplication UseRealtime(this WebApplication app)
     {
-        app.MapPhoenixSocket<UserSocket>("/socket");
+        app.UsePhoenixSocket<UserSocket>("/socket");
         return app;
     }
 }

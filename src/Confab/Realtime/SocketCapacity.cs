@@ -1,8 +1,9 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Connections;
 
 namespace Confab.Realtime;
 
-/// <summary>How many connections Kestrel takes, and how fast. Bound from <c>Confab:Server</c>.</summary>
+/// <summary>How many connections Kestrel takes, how fast, and when it gives memory back. Bound from <c>Confab:Server</c>.</summary>
 public sealed class SocketCapacityOptions
 {
     public const string Section = "Confab:Server";
@@ -22,6 +23,15 @@ public sealed class SocketCapacityOptions
     /// One more connection is closed at once, rather than the process running out of file descriptors (which aborts it).
     /// </summary>
     public long? MaxConnections { get; set; }
+
+    /// <summary>How often Kestrel's idle buffers are trimmed and a drop in open sockets is looked for (<see cref="MemoryTrimmer"/>). Default 2 s.</summary>
+    public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Fewest sockets that must have closed (and at least half the peak) before the heap is compacted to give their memory
+    /// back. Default 1,000.
+    /// </summary>
+    public int TrimAfterDrop { get; set; } = 1000;
 }
 
 public static class SocketCapacity
@@ -29,7 +39,10 @@ public static class SocketCapacity
     private const long Reserve = 400;
     private const long Unlimited = 100_000;
 
-    /// <summary>Kestrel's listen backlog and connection limits from <see cref="SocketCapacityOptions"/>.</summary>
+    /// <summary>
+    /// Kestrel's listen backlog and connection limits from <see cref="SocketCapacityOptions"/>, its buffers from a
+    /// <see cref="BufferPool"/>, and the <see cref="MemoryTrimmer"/>.
+    /// </summary>
     public static WebApplicationBuilder UseSocketCapacity(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(SocketCapacityOptions.Section).Get<SocketCapacityOptions>() ?? new SocketCapacityOptions();
@@ -41,6 +54,11 @@ public static class SocketCapacity
         if (options.MaxConnections is < 1)
         {
             throw new InvalidOperationException($"Confab:Server:MaxConnections must be positive, not {options.MaxConnections}.");
+        }
+
+        if (options.TrimInterval <= TimeSpan.Zero || options.TrimAfterDrop < 1)
+        {
+            throw new InvalidOperationException("Confab:Server:TrimInterval and Confab:Server:TrimAfterDrop must be positive.");
         }
 
         long maxConnections = options.MaxConnections ?? DefaultMaxConnections();
@@ -59,6 +77,11 @@ public static class SocketCapacity
                 kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
             }
         });
+        // Kestrel's transport takes its buffer pools from this factory (the last registered wins).
+        builder.Services.AddSingleton<BufferPoolFactory>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(services => services.GetRequiredService<BufferPoolFactory>());
+        builder.Services.AddOptions<SocketCapacityOptions>().BindConfiguration(SocketCapacityOptions.Section);
+        builder.Services.AddHostedService<MemoryTrimmer>();
         return builder;
     }
 

@@ -13,8 +13,8 @@ namespace Confab.Telemetry;
 public static class TelemetrySetup
 {
     /// <summary>
-    /// Metrics (the <c>Confab</c> meter, ASP.NET Core, Kestrel, the .NET runtime) for Prometheus at <c>/metrics</c>; traces
-    /// of HTTP requests, joins and sends; OTLP export of both when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; JSON logs
+    /// Metrics (the <c>Confab</c> meter, ASP.NET Core, Kestrel, the .NET runtime) for Prometheus at <c>/metrics</c>; when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, OTLP export of both and traces of HTTP requests, joins and sends; JSON logs
     /// outside Development.
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
@@ -34,14 +34,19 @@ public static class TelemetrySetup
                     "Microsoft.AspNetCore.Http.Connections",
                     "Microsoft.AspNetCore.Components.Server.Circuits",
                     "System.Runtime")
-                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing
-                .AddSource(ConfabMetrics.MeterName)
-                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
-                    !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/healthz")));
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // Traces only when they go somewhere: a recorded span is an Activity per request, and a socket's request lasts as long
+        // as the socket (spans of its joins and sends are recorded on their own).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing
+                    .AddSource(ConfabMetrics.MeterName)
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/healthz")
+                        && !context.Request.Path.StartsWithSegments("/socket")))
+                .UseOtlpExporter();
         }
 
         if (!builder.Environment.IsDevelopment())

@@ -1,9 +1,12 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Confab.Realtime;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -82,6 +85,11 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
     public Uri StartKestrel()
     {
         UseKestrel(0);
+        // UseKestrel registers Kestrel again, after Program, so Kestrel's own buffer pool factory would be the last registered
+        // and win; in the app as built, Program's BufferPoolFactory is last (MemoryTrimmerTests checks that). Give the
+        // transport the app's factory, as in production.
+        ConfigureTestServices(services => services.AddOptions<SocketTransportOptions>().PostConfigure<BufferPoolFactory>((options, buffers) =>
+            typeof(SocketTransportOptions).GetProperty("MemoryPoolFactory", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(options, buffers)));
         StartServer();
         var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;

@@ -1,0 +1,77 @@
+using Confab.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Realtime;
+
+/// <summary>
+/// Gives memory back after load. Every <see cref="SocketCapacityOptions.TrimInterval"/> it trims Kestrel's buffer pools
+/// (blocks no connection needed through the interval go). And when the open sockets have fallen below half their peak,
+/// by at least <see cref="SocketCapacityOptions.TrimAfterDrop"/>, and stayed there for one interval (a deploy, a network
+/// blip, the end of an event), it releases every pooled buffer and runs one aggressive, compacting GC: what those
+/// sockets held is garbage the GC would otherwise keep committed until allocation resumes, which on an idle server is
+/// never.
+/// </summary>
+internal sealed partial class MemoryTrimmer(
+    ChannelsMetrics sockets,
+    BufferPoolFactory buffers,
+    IOptions<SocketCapacityOptions> options,
+    TimeProvider time,
+    ILogger<MemoryTrimmer> logger) : BackgroundService
+{
+    private long _peak;
+    private bool _dropSeen;
+
+    /// <summary>Aggressive collections run so far.</summary>
+    public int Collections { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.TrimInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                Check();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>One check: trims the pools, and collects after a lasting drop in sockets.</summary>
+    internal void Check()
+    {
+        long open = sockets.ActiveSockets;
+        _peak = Math.Max(_peak, open);
+        bool dropped = _peak - open >= Math.Max(options.Value.TrimAfterDrop, (_peak + 1) / 2);
+        if (!dropped)
+        {
+            _dropSeen = false;
+            buffers.Trim(all: false);
+            return;
+        }
+
+        if (!_dropSeen)
+        {
+            // Wait one interval: sockets that are closing still hold their buffers.
+            _dropSeen = true;
+            buffers.Trim(all: false);
+            return;
+        }
+
+        int released = buffers.Trim(all: true);
+        long before = GC.GetTotalMemory(forceFullCollection: false);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Collections++;
+        long after = GC.GetTotalMemory(forceFullCollection: false);
+        LogCollected(logger, _peak, open, released, before >> 20, after >> 20);
+        _peak = open;
+        _dropSeen = false;
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information,
+        Message = "Open sockets fell from {Peak} to {Open}: released {Blocks} pooled buffers and compacted the heap ({Before} MiB -> {After} MiB).")]
+    private static partial void LogCollected(ILogger logger, long peak, long open, int blocks, long before, long after);
+}
