@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -92,7 +91,7 @@ internal sealed class BatchingStream(Stream upgraded) : Stream
             if (_held is { } held)
             {
                 _held = null;
-                ArrayPool<byte>.Shared.Return(held);
+                FrameBuffers.Return(held);
             }
         }
 
@@ -103,11 +102,11 @@ internal sealed class BatchingStream(Stream upgraded) : Stream
     {
         if (_held is null || _held.Length - _heldLength < bytes.Length)
         {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(4096, (_heldLength + bytes.Length) * 2));
+            byte[] larger = FrameBuffers.Rent(Math.Max(4096, (_heldLength + bytes.Length) * 2));
             if (_held is { } previous)
             {
                 previous.AsSpan(0, _heldLength).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(previous);
+                FrameBuffers.Return(previous);
             }
 
             _held = larger;
@@ -125,7 +124,7 @@ internal sealed class BatchingStream(Stream upgraded) : Stream
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
+            FrameBuffers.Return(batch);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Confab.Channels.Internal;
@@ -69,7 +68,7 @@ internal static class BinaryFrames
         int topicLength = FieldLength(topic, "topic");
         int eventLength = FieldLength(@event, "event");
         int length = 4 + joinRefLength + topicLength + eventLength + payload.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        byte[] buffer = FrameBuffers.Rent(length);
         Span<byte> span = buffer;
         span[0] = PushKind;
         span[1] = (byte)joinRefLength;
@@ -90,7 +89,7 @@ internal static class BinaryFrames
         int topicLength = FieldLength(topic, "topic");
         int statusLength = FieldLength(status, "status");
         int length = 5 + joinRefLength + refLength + topicLength + statusLength + payload.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        byte[] buffer = FrameBuffers.Rent(length);
         Span<byte> span = buffer;
         span[0] = ReplyKind;
         span[1] = (byte)joinRefLength;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace Confab.Channels.Internal;
@@ -51,6 +50,6 @@ internal readonly struct InboundLease(byte[] buffer, JsonDocument? document) : I
     public void Dispose()
     {
         document?.Dispose();
-        ArrayPool<byte>.Shared.Return(buffer);
+        FrameBuffers.Return(buffer);
     }
 }

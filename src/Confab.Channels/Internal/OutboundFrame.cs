@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace Confab.Channels.Internal;
 
@@ -44,7 +43,7 @@ internal readonly struct OutboundFrame
     /// <summary>Copies <paramref name="bytes"/> into a rented array owned by this frame.</summary>
     public static OutboundFrame Pooled(ReadOnlySpan<byte> bytes, bool binary)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        byte[] buffer = FrameBuffers.Rent(bytes.Length);
         bytes.CopyTo(buffer);
         return new OutboundFrame(buffer, bytes.Length, OutboundFrameFlags.Pooled | (binary ? OutboundFrameFlags.Binary : 0));
     }
@@ -57,7 +56,7 @@ internal readonly struct OutboundFrame
     {
         if ((Flags & OutboundFrameFlags.Pooled) != 0)
         {
-            ArrayPool<byte>.Shared.Return(Buffer);
+            FrameBuffers.Return(Buffer);
         }
     }
 }

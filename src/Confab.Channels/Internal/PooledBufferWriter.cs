@@ -3,13 +3,13 @@ using System.Buffers;
 namespace Confab.Channels.Internal;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, for frames too large to
+/// An <see cref="IBufferWriter{T}"/> over arrays from <see cref="FrameBuffers"/>, for frames too large to
 /// encode in the per-thread buffer (a presence state of thousands of members): growing rents a larger array, and the
-/// finished bytes are handed over, still rented, to the frame that sends them, so no large array becomes garbage.
+/// finished bytes are handed over, still rented, to the frame that sends them.
 /// </summary>
 internal sealed class PooledBufferWriter(int initialSize) : IBufferWriter<byte>
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+    private byte[] _buffer = FrameBuffers.Rent(initialSize);
     private int _written;
 
     public void Advance(int count) => _written += count;
@@ -44,9 +44,9 @@ internal sealed class PooledBufferWriter(int initialSize) : IBufferWriter<byte>
             return;
         }
 
-        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        byte[] larger = FrameBuffers.Rent(Math.Max(needed, _buffer.Length * 2));
         _buffer.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        FrameBuffers.Return(_buffer);
         _buffer = larger;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 
@@ -91,7 +90,7 @@ internal sealed partial class SocketConnection
         }
 
         int limit = _options.MaxFrameBytes + 1;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBytes, limit));
+        byte[] buffer = FrameBuffers.Rent(Math.Min(InitialReceiveBytes, limit));
         if (first.EndOfMessage)
         {
             return new ReceivedMessage(ReceivedKind.Message, buffer, 0, first.MessageType); // an empty message
@@ -104,9 +103,9 @@ internal sealed partial class SocketConnection
             {
                 if (length == buffer.Length)
                 {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
+                    byte[] larger = FrameBuffers.Rent(Math.Min(buffer.Length * 2, limit));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    FrameBuffers.Return(buffer);
                     buffer = larger;
                 }
 
@@ -114,14 +113,14 @@ internal sealed partial class SocketConnection
                 ValueWebSocketReceiveResult result = await _webSocket.ReceiveAsync(buffer.AsMemory(length, room), token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    FrameBuffers.Return(buffer);
                     return new ReceivedMessage(ReceivedKind.Close, null!, 0, result.MessageType);
                 }
 
                 length += result.Count;
                 if (length > _options.MaxFrameBytes)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    FrameBuffers.Return(buffer);
                     return new ReceivedMessage(ReceivedKind.TooLarge, null!, 0, result.MessageType);
                 }
 
@@ -133,7 +132,7 @@ internal sealed partial class SocketConnection
         }
         catch (Exception)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            FrameBuffers.Return(buffer);
             throw;
         }
     }
@@ -150,7 +149,7 @@ internal sealed partial class SocketConnection
             return;
         }
 
-        byte[] discard = ArrayPool<byte>.Shared.Rent(256);
+        byte[] discard = FrameBuffers.Rent(256);
         try
         {
             while (_webSocket.State == WebSocketState.CloseSent)
@@ -167,7 +166,7 @@ internal sealed partial class SocketConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(discard);
+            FrameBuffers.Return(discard);
         }
     }
 
@@ -184,7 +183,7 @@ internal sealed partial class SocketConnection
         {
             if (Kind == ReceivedKind.Message)
             {
-                ArrayPool<byte>.Shared.Return(Buffer);
+                FrameBuffers.Return(Buffer);
             }
         }
     }
