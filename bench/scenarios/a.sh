@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 build
 start_server 19600 196 "$@"
-run_load a-capacity --connections 19600 --room-size 100 --ramp 250 --hold 20 --cycles 2 --leave-wait 20 --max-seconds 600
+run_load a-capacity --connections 19600 --room-size 100 --ramp 250 --warmup 200 --hold 20 --cycles 2 --leave-wait 20 --max-seconds 600
 stop_server
 start_server 19600 196 "$@"
-run_load a-ramp2000 --connections 19600 --room-size 100 --ramp 2000 --hold 5 --leave-wait 10 --max-seconds 300
+run_load a-ramp2000 --connections 19600 --room-size 100 --ramp 2000 --warmup 200 --hold 5 --leave-wait 10 --max-seconds 300

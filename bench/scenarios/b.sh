@@ -4,4 +4,4 @@
 source "$(dirname "$0")/lib.sh"
 build
 start_server 5000 1 "$@"
-run_load b-fanout --connections 5000 --room-size 5000 --senders 10 --ramp 500 --phases 20:60 --drain 5 --max-seconds 400
+run_load b-fanout --connections 5000 --room-size 5000 --senders 10 --ramp 500 --warmup 200 --phases 20:60 --drain 5 --max-seconds 400

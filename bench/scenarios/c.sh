@@ -4,4 +4,4 @@
 source "$(dirname "$0")/lib.sh"
 build
 start_server 10000 1000 "$@"
-run_load c-rooms --connections 10000 --room-size 10 --ramp 1000 --phases 1000:60 --max-seconds 400
+run_load c-rooms --connections 10000 --room-size 10 --ramp 1000 --warmup 200 --phases 1000:60 --max-seconds 400

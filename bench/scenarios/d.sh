@@ -5,4 +5,4 @@
 source "$(dirname "$0")/lib.sh"
 build
 start_server 100 10 "$@"
-run_load d-ingest --connections 100 --room-size 10 --ramp 100 --phases 25000:30 --drain 5 --max-seconds 300
+run_load d-ingest --connections 100 --room-size 10 --ramp 100 --warmup 100 --phases 25000:30 --drain 5 --max-seconds 300

@@ -61,5 +61,7 @@ run_load() {
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   SECRET_KEY_BASE="$secret" dotnet "$bench_dll" load --name "$name" --url "http://127.0.0.1:$port" --db "$db" \
     --server-pid "$server_pid" --out "$out" "$@"
+  # The server's own view (commit durations, batch sizes, deliveries) beside the generator's.
+  curl -fs "http://127.0.0.1:$port/metrics" >"${out%.json}.metrics.txt" || true
   grep -E '"(Error|Critical)"|fail' "$work/server.log" | head -5 || true
 }
