@@ -13,7 +13,12 @@ internal sealed partial class SocketConnection
         CancellationToken token = _abort.Token;
         while (true)
         {
-            ReceivedMessage received = await ReceiveMessageAsync(token);
+            // Waits for the next message with a zero-byte read, so an idle socket holds no receive buffer, and no
+            // registration on the abort token either (Abort() aborts the WebSocket, which ends the read).
+            ValueWebSocketReceiveResult first = await _webSocket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+            ReceivedMessage received = first.MessageType == WebSocketMessageType.Close
+                ? new ReceivedMessage(ReceivedKind.Close, null!, 0, first.MessageType)
+                : await ReceiveMessageAsync(first, token);
             if (received.Kind == ReceivedKind.Close)
             {
                 // The client's close (or its answer to ours): echo it and stop reading.
@@ -78,17 +83,11 @@ internal sealed partial class SocketConnection
     }
 
     /// <summary>
-    /// Receives one whole message into a rented buffer, never holding more than MaxFrameBytes + 1 bytes. It first waits
-    /// with a zero-byte read, so a socket holds no receive buffer while it is idle (most sockets, most of the time).
+    /// Receives the rest of a message whose start the zero-byte read saw, into a buffer from <see cref="FrameBuffers"/>,
+    /// never holding more than MaxFrameBytes + 1 bytes.
     /// </summary>
-    private async ValueTask<ReceivedMessage> ReceiveMessageAsync(CancellationToken token)
+    private async ValueTask<ReceivedMessage> ReceiveMessageAsync(ValueWebSocketReceiveResult first, CancellationToken token)
     {
-        ValueWebSocketReceiveResult first = await _webSocket.ReceiveAsync(Memory<byte>.Empty, token);
-        if (first.MessageType == WebSocketMessageType.Close)
-        {
-            return new ReceivedMessage(ReceivedKind.Close, null!, 0, first.MessageType);
-        }
-
         int limit = _options.MaxFrameBytes + 1;
         byte[] buffer = FrameBuffers.Rent(Math.Min(InitialReceiveBytes, limit));
         if (first.EndOfMessage)
