@@ -140,9 +140,9 @@ public static class MessageLogBenchmark
     }
 
     /// <summary>A fresh SQLite file, migrated, deleted afterwards.</summary>
-    private sealed class SqliteTarget(ChatStore store, string folder) : IBenchTarget
+    private sealed class SqliteTarget(SqliteExecutor executor, string folder) : IBenchTarget
     {
-        public ChatStore Store => store;
+        public ChatStore Store { get; } = new(executor);
 
         public static async Task<SqliteTarget> OpenAsync()
         {
@@ -150,11 +150,12 @@ public static class MessageLogBenchmark
             var executor = new SqliteExecutor(Path.Combine(folder, "bench.db"), TimeSpan.FromSeconds(5));
             executor.Initialize();
             await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
-            return new SqliteTarget(new ChatStore(executor), folder);
+            return new SqliteTarget(executor, folder);
         }
 
         public ValueTask DisposeAsync()
         {
+            executor.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
             return ValueTask.CompletedTask;
