@@ -1,6 +1,6 @@
 using Confab.Bench;
 
-// dotnet run -c Release --project bench/Confab.Bench -- messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders 20] [--seconds 10]
+// dotnet run -c Release --project bench/Confab.Bench -- messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders 20] [--seconds 10] [--mode group|single|both]
 // dotnet run -c Release --project bench/Confab.Bench -- sockets [--count 1000] [--step 250] [--settle 10]
 // dotnet run -c Release --project bench/Confab.Bench -- soak [--sockets 2000] [--rooms 20] [--minutes 10] [--chat 20] [--users 50]
 // dotnet run -c Release --project bench/Confab.Bench -- fanout --url http://127.0.0.1:4000 [--sockets 1000] [--senders 10] [--rate 20] [--seconds 10] [--server-pid N]
@@ -17,7 +17,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Confab.Bench messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders N] [--seconds S]");
+    Console.Error.WriteLine("usage: Confab.Bench messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders N] [--seconds S] [--mode group|single|both]");
     Console.Error.WriteLine("       Confab.Bench sockets [--count N] [--step N] [--settle S]");
     Console.Error.WriteLine("       Confab.Bench soak [--sockets N] [--rooms N] [--minutes M] [--chat S] [--users N]");
     Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R");

@@ -19,6 +19,7 @@ public class MessageLogBenchmarks
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "confab-micro", Guid.NewGuid().ToString("N"));
     private ServiceProvider services = null!;
+    private SqliteExecutor executor = null!;
     private MessageLog log = null!;
     private Room room = null!;
     private MessageAuthor author = null!;
@@ -29,7 +30,7 @@ public class MessageLogBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var executor = new SqliteExecutor(Path.Combine(folder, "micro.db"), TimeSpan.FromSeconds(5));
+        executor = new SqliteExecutor(Path.Combine(folder, "micro.db"), TimeSpan.FromSeconds(5));
         executor.Initialize();
         new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync().GetAwaiter().GetResult();
         var store = new ChatStore(executor);
@@ -47,6 +48,7 @@ public class MessageLogBenchmarks
     {
         log.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         services.Dispose();
+        executor.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
     }

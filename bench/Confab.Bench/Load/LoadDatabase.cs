@@ -26,7 +26,7 @@ internal static class LoadDatabase
             throw new IOException($"{path} exists; a load run starts from a fresh database");
         }
 
-        var executor = new SqliteExecutor(path, TimeSpan.FromSeconds(5));
+        using var executor = new SqliteExecutor(path, TimeSpan.FromSeconds(5));
         executor.Initialize();
         await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
 

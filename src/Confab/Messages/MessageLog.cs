@@ -117,12 +117,20 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
     private async Task CommitAsync(List<PendingMessage> batch)
     {
-        var now = time.GetUtcNow();
+        // One timestamp per batch, formatted once: every message of a commit is stored at the same instant.
+        var now = DbTime.ToText(time.GetUtcNow());
+        var insertedAt = DbTime.Parse(now);
+        var inserts = new MessageInserts(batch.Count);
+        foreach (var pending in batch)
+        {
+            inserts.Add(pending.Room.Id, pending.Author.Id, pending.Content, pending.ClientId, now);
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        IReadOnlyList<SqlResult> results;
+        StoredMessage?[] stored;
         try
         {
-            results = await store.Executor.BatchAsync(batch.ConvertAll(p => p.ToStatement(now)));
+            stored = inserts.Read(await store.Executor.BatchAsync(inserts.Statements()));
             metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch (StorageException e) when (batch.Count > 1 && e.Kind != StorageErrorKind.Unavailable)
@@ -147,11 +155,10 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         var committed = new List<CommittedMessage>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var pending = batch[i];
-            var rows = results[i].Rows;
-            if (rows.Count == 1)
+            if (stored[i] is { } row)
             {
-                var message = pending.ToMessage(rows[0].GetInt64("id"), rows[0].GetInt64("seq"), DbTime.Stored(now));
+                var pending = batch[i];
+                var message = pending.ToMessage(row.Id, row.Seq, insertedAt);
                 pending.Result = new AppendResult(message, Duplicate: false);
                 committed.Add(new CommittedMessage(pending.Room, message, pending.ReceivedAt));
                 metrics.MessageReached(ConfabMetricsStages.Committed, pending.ReceivedAt);
@@ -199,13 +206,13 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
         public MessageAuthor Author => author;
 
+        public string Content => content;
+
         public string? ClientId => clientId;
 
         public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public AppendResult? Result { get; set; }
-
-        public SqlStatement ToStatement(DateTimeOffset now) => ChatStore.InsertMessage(room.Id, author.Id, content, clientId, now);
 
         public Message ToMessage(long id, long seq, DateTime insertedAt) =>
             new(id, room.Id, seq, content, author, insertedAt, clientId);

@@ -19,15 +19,20 @@ public sealed class MessageLogOptions
     public int QueueCapacity { get; set; } = 10_000;
 }
 
-/// <summary>On D1 a group commit is one Worker invocation, which may run at most 1,000 queries.</summary>
+/// <summary>
+/// On D1 a group commit is one Worker invocation, which may run at most 1,000 queries: one per message, plus one per
+/// 100 rooms of the batch (<see cref="Storage.MessageInserts"/>), so 990 messages (in up to 990 rooms) at most.
+/// </summary>
 internal sealed class MessageLogOptionsValidator(Microsoft.Extensions.Options.IOptions<Storage.StorageOptions> storage)
     : Microsoft.Extensions.Options.IValidateOptions<MessageLogOptions>
 {
-    public const int D1MaxBatchSize = 1000;
+    public const int D1MaxBatchSize = 990;
+
+    private const int D1MaxQueries = 1000;
 
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, MessageLogOptions options) =>
         storage.Value.Provider == Storage.StorageProvider.D1 && options.MaxBatchSize > D1MaxBatchSize
             ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
-                $"Confab:MessageLog:MaxBatchSize must be at most {D1MaxBatchSize} with Storage:Provider=D1: one group commit is one D1 batch, and a Worker invocation may run at most {D1MaxBatchSize} queries.")
+                $"Confab:MessageLog:MaxBatchSize must be at most {D1MaxBatchSize} with Storage:Provider=D1: one group commit is one D1 batch of a query per message and one per 100 rooms, and a Worker invocation may run at most {D1MaxQueries} queries.")
             : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }

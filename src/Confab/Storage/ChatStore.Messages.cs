@@ -9,18 +9,41 @@ public sealed partial class ChatStore
 
     /// <summary>
     /// Inserts one message with the room's next <c>seq</c>, computed inside the transaction that commits it.
-    /// With a <c>client_id</c> the sender already used, nothing is inserted and no row comes back.
-    /// Returns <c>id, seq</c> of the new row. Five parameters: a group commit of N messages is N statements.
+    /// With a <c>client_id</c> the sender already used, nothing is inserted (<see cref="SqlResult.Changes"/> 0).
+    /// No <c>RETURNING</c>: it cost SQLite as much as the insert itself. The new row's id is
+    /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="MessageInserts"/>. Five parameters.
     /// </summary>
-    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
+    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, string insertedAt) =>
         new(
             """
             INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at)
-            SELECT ?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = ?1), ?3, ?4, ?5
-            WHERE ?4 IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE user_id = ?2 AND client_id = ?4)
-            RETURNING id, seq
+            VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = ?1), ?3, ?4, ?5)
+            ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
             """,
-            roomId, userId, content, clientId, DbTime.ToText(now));
+            roomId, userId, content, clientId, insertedAt);
+
+    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string)"/>
+    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
+        InsertMessage(roomId, userId, content, clientId, DbTime.ToText(now));
+
+    /// <summary>
+    /// The last <c>seq</c> of each room (0 for none yet), one row per room: <c>room_id, seq</c>. At most
+    /// <see cref="SqlStatement.MaxParameters"/> rooms. Each room's MAX is one index probe, as in <see cref="InsertMessage(long, long, string, string?, string)"/>.
+    /// </summary>
+    public static SqlStatement LastSeqs(IReadOnlyList<long> roomIds)
+    {
+        var rooms = new System.Text.StringBuilder();
+        var parameters = new object?[roomIds.Count];
+        for (var i = 0; i < roomIds.Count; i++)
+        {
+            rooms.Append(i == 0 ? "(?" : ", (?").Append(i + 1).Append(')');
+            parameters[i] = roomIds[i];
+        }
+
+        return new SqlStatement(
+            $"SELECT r.column1 AS room_id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.column1) AS seq FROM (VALUES {rooms}) AS r",
+            parameters);
+    }
 
     public async Task<Message?> GetMessageByClientIdAsync(long userId, string clientId, CancellationToken cancellationToken = default)
     {

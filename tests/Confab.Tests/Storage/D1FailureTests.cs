@@ -138,12 +138,12 @@ public sealed class D1FailureTests
             ["SECRET_KEY_BASE"] = ServerProcess.NewSecret(),
             ["Storage__Provider"] = "D1",
             ["Storage__D1__BaseUrl"] = "http://127.0.0.1:9",
-            ["Confab__MessageLog__MaxBatchSize"] = "1001",
+            ["Confab__MessageLog__MaxBatchSize"] = "991",
         };
 
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(Path.Combine(folder.Path, "confab.db"), environment, TimeSpan.FromSeconds(30));
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("Confab:MessageLog:MaxBatchSize must be at most 1000 with Storage:Provider=D1", output, StringComparison.Ordinal);
+        Assert.Contains("Confab:MessageLog:MaxBatchSize must be at most 990 with Storage:Provider=D1", output, StringComparison.Ordinal);
     }
 }

@@ -19,6 +19,7 @@ public sealed class SqliteStoreTests : StoreConformanceTests
 
     public override Task DisposeAsync()
     {
+        (Executor as IDisposable)?.Dispose();
         folder.Dispose();
         return Task.CompletedTask;
     }

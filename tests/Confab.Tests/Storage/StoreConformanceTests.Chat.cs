@@ -56,18 +56,22 @@ public abstract partial class StoreConformanceTests
         var (general, alice) = await GeneralAndAliceAsync();
         var random = await Store.GetRoomBySlugAsync("random").Within();
 
-        var results = await Executor.BatchAsync(
-        [
-            ChatStore.InsertMessage(general.Id, alice.Id, "one", "k1", Now),
-            ChatStore.InsertMessage(general.Id, alice.Id, "two", null, Now),
-            ChatStore.InsertMessage(random!.Id, alice.Id, "elsewhere", null, Now),
-            ChatStore.InsertMessage(general.Id, alice.Id, "one again", "k1", Now),
-            ChatStore.InsertMessage(general.Id, alice.Id, "three", "k3", Now),
-        ]).Within();
+        var inserts = new MessageInserts();
+        inserts.Add(general.Id, alice.Id, "one", "k1", DbTime.ToText(Now));
+        inserts.Add(general.Id, alice.Id, "two", null, DbTime.ToText(Now));
+        inserts.Add(random!.Id, alice.Id, "elsewhere", null, DbTime.ToText(Now));
+        inserts.Add(general.Id, alice.Id, "one again", "k1", DbTime.ToText(Now));
+        inserts.Add(general.Id, alice.Id, "three", "k3", DbTime.ToText(Now));
 
-        Assert.Equal([1L, 2L, 1L], results.Take(3).Select(r => r.Rows.Single().GetInt64("seq")));
-        Assert.Empty(results[3].Rows);
-        Assert.Equal(3, results[4].Rows.Single().GetInt64("seq"));
+        var stored = inserts.Read(await Executor.BatchAsync(inserts.Statements()).Within());
+
+        Assert.Equal([1L, 2L, 1L], stored.Take(3).Select(s => s!.Value.Seq));
+        Assert.Null(stored[3]);
+        Assert.Equal(3, stored[4]!.Value.Seq);
+        // Ids and seqs as read back, not only as reckoned from the batch's answer.
+        var inGeneral = await Store.ListMessagesAfterAsync(general.Id, 0, null, 10).Within();
+        Assert.Equal([stored[0], stored[1], stored[4]], inGeneral.Messages.Select(m => (StoredMessage?)new StoredMessage(m.Id, m.Seq)));
+        Assert.Equal(stored[2], (await Store.ListMessagesAfterAsync(random.Id, 0, null, 10).Within()).Messages.Select(m => (StoredMessage?)new StoredMessage(m.Id, m.Seq)).Single());
         var original = await Store.GetMessageByClientIdAsync(alice.Id, "k1").Within();
         Assert.Equal(("one", 1L, "k1", DbTime.Stored(Now)), (original!.Content, original.Seq, original.ClientId, original.InsertedAt));
         Assert.Equal(alice, original.User);
@@ -166,6 +170,100 @@ public abstract partial class StoreConformanceTests
         var committed = await Task.WhenAll(sends.Where((_, i) => i != 6)).Within();
         Assert.Equal(Seqs(1, 11), committed.Select(r => r.Message.Seq).Order());
         Assert.Equal(11, (await Store.ListMessagesAfterAsync(general.Id, 0, null, 100).Within()).Messages.Count);
+    }
+
+    [Fact]
+    public async Task A_repeated_client_id_in_the_same_group_commit_returns_the_original_and_leaves_no_gap()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var counting = new CountingExecutor(Executor);
+        await using var log = NewLog(new ChatStore(counting));
+
+        var sends = new[] { ("a", "k1"), ("b", null), ("a again", "k1"), ("c", "k2"), ("b again", "k2"), ("d", null) }
+            .Select(m => log.AppendAsync(general, alice, m.Item1, m.Item2).AsTask())
+            .ToList();
+        await log.StartAsync(CancellationToken.None).Within();
+        var results = await Task.WhenAll(sends).Within();
+
+        Assert.Equal(1, counting.Batches);
+        Assert.Equal([false, false, true, false, true, false], results.Select(r => r.Duplicate));
+        Assert.Equal(results[0].Message, results[2].Message);
+        Assert.Equal(results[3].Message, results[4].Message);
+        Assert.Equal(Seqs(1, 4), results.Where(r => !r.Duplicate).Select(r => r.Message.Seq));
+        var stored = (await Store.ListMessagesAfterAsync(general.Id, 0, null, 100).Within()).Messages;
+        Assert.Equal(results.Where(r => !r.Duplicate).Select(r => r.Message), stored);
+
+        // And a repeat in a later commit.
+        var later = await log.AppendAsync(general, alice, "a once more", "k1").AsTask().Within();
+        Assert.True(later.Duplicate);
+        Assert.Equal(results[0].Message, later.Message);
+    }
+
+    [Fact]
+    public async Task A_batch_that_rolled_back_leaves_no_gap_in_seq()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var random = (await Store.GetRoomBySlugAsync("random").Within())!;
+        await using var log = NewLog(new ChatStore(new FailingAtEnd(Executor, failures: 2)));
+
+        // The group commit inserts all six and then fails, so it rolls back; split, the first one alone fails the same way.
+        var sends = Enumerable.Range(1, 6).Select(i => log.AppendAsync(i % 2 == 0 ? random : general, alice, $"m{i}", $"k{i}").AsTask()).ToList();
+        await log.StartAsync(CancellationToken.None).Within();
+
+        await Assert.ThrowsAsync<StorageException>(() => sends[0]).Within();
+        var committed = await Task.WhenAll(sends.Skip(1)).Within();
+        Assert.Equal([1L, 1L, 2L, 2L, 3L], committed.Select(r => r.Message.Seq));
+        var next = await log.AppendAsync(general, alice, "after", null).AsTask().Within();
+        Assert.Equal(3, next.Message.Seq);
+        Assert.Equal(Seqs(1, 3), (await Store.ListMessagesAfterAsync(general.Id, 0, null, 100).Within()).Messages.Select(m => m.Seq));
+        Assert.Equal(Seqs(1, 3), (await Store.ListMessagesAfterAsync(random.Id, 0, null, 100).Within()).Messages.Select(m => m.Seq));
+        Assert.Null(await Store.GetMessageByClientIdAsync(alice.Id, "k1").Within());
+    }
+
+    [Fact]
+    public async Task Concurrent_senders_in_many_rooms_get_every_seq_of_each_room_once()
+    {
+        var (_, alice) = await GeneralAndAliceAsync();
+        var rooms = new List<Room>(await Store.ListRoomsAsync().Within());
+        // More rooms than one statement may name, so that a group commit reads their last seqs in two statements.
+        for (var i = rooms.Count; i < SqlStatement.MaxParameters + 20; i++)
+        {
+            rooms.Add((await Store.CreateRoomAsync($"Room {i}", "", $"room-{i}", Now).Within())!);
+        }
+
+        await using var log = NewLog(Store);
+        await log.StartAsync(CancellationToken.None).Within();
+        var sends = Enumerable.Range(0, 600)
+            .Select(i => Task.Run(() => log.AppendAsync(rooms[i % rooms.Count], alice, $"m{i}", i % 5 == 0 ? $"k{i % 100}" : null).AsTask()))
+            .ToList();
+        var results = await Task.WhenAll(sends).Within(60);
+
+        // 120 sends carry one of 20 client_ids: 20 are stored, 100 return one of those.
+        var originals = results.Where(r => !r.Duplicate && r.Message.ClientId is not null).ToDictionary(r => r.Message.ClientId!, r => r.Message);
+        Assert.Equal(20, originals.Count);
+        Assert.Equal(100, results.Count(r => r.Duplicate));
+        Assert.All(results.Where(r => r.Duplicate), r => Assert.Equal(originals[r.Message.ClientId!], r.Message));
+        foreach (var room in rooms)
+        {
+            var acked = results.Where(r => !r.Duplicate && r.Message.RoomId == room.Id).Select(r => r.Message).OrderBy(m => m.Seq).ToList();
+            var stored = (await Store.ListMessagesAfterAsync(room.Id, 0, null, 100).Within()).Messages;
+            Assert.Equal(Seqs(1, acked.Count), acked.Select(m => m.Seq));
+            Assert.Equal(acked, stored);
+        }
+    }
+
+    /// <summary>Appends a statement that fails to the first <c>failures</c> batches, after their inserts ran.</summary>
+    private sealed class FailingAtEnd(ISqlExecutor inner, int failures) : ISqlExecutor
+    {
+        private int left = failures;
+
+        public Task<SqlResult> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken = default) =>
+            inner.ExecuteAsync(statement, cancellationToken);
+
+        public Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default) =>
+            Interlocked.Decrement(ref left) >= 0
+                ? inner.BatchAsync([.. statements, new SqlStatement("SELECT * FROM no_such_table")], cancellationToken)
+                : inner.BatchAsync(statements, cancellationToken);
     }
 
     private static MessageLog NewLog(ChatStore store) =>

@@ -47,6 +47,31 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_answers_values_meta_and_errors_as_a_single_statement_does()
+    {
+        const string Values = "SELECT 42 AS i, 2.5 AS r, 'text' AS t, NULL AS n, ?1 AS pi, ?2 AS pr, ?3 AS pt, ?4 AS pn";
+
+        // Twice, so that the second run reuses whatever the executor kept from the first.
+        for (var run = 0; run < 2; run++)
+        {
+            var results = await Executor.BatchAsync([new SqlStatement(Values, 7L + run, 0.25, "añ😀", null), NewRoom($"room-{run}")]).Within();
+            var row = results[0].Rows.Single();
+            Assert.Equal((42L, 2.5, "text", null, 7L + run, 0.25, "añ😀", null), (row["i"], row["r"], row["t"], row["n"], row["pi"], row["pr"], row["pt"], row["pn"]));
+            Assert.Equal(0, results[0].Changes);
+            Assert.Equal(1, results[1].Changes);
+            Assert.Equal(results[1].Rows.Single().GetInt64("id"), results[1].LastRowId);
+        }
+
+        var invalid = await Assert.ThrowsAsync<StorageException>(() => Executor.BatchAsync([NewRoom("never"), new SqlStatement("SELEC 1")])).Within();
+        Assert.Equal(StorageErrorKind.Invalid, invalid.Kind);
+        Assert.Contains("syntax error", invalid.Message, StringComparison.Ordinal);
+        var constraint = await Assert.ThrowsAsync<StorageException>(() => Executor.BatchAsync([NewRoom("never"), NewRoom("general")])).Within();
+        Assert.Equal(StorageErrorKind.Constraint, constraint.Kind);
+        Assert.Contains("UNIQUE constraint failed: rooms.slug", constraint.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("SELECT COUNT(*) AS n FROM rooms WHERE slug = 'never'")).Rows[0].GetInt64("n"));
+    }
+
+    [Fact]
     public async Task An_integer_is_stored_as_an_integer_and_exact_up_to_2_pow_53_minus_1()
     {
         var user = await Store.CreateUserAsync("alice", "alice@example.com", "hash", DateTimeOffset.UtcNow).Within();
