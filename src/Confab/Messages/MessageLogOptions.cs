@@ -8,11 +8,13 @@ public sealed class MessageLogOptions
     public const string Section = "Confab:MessageLog";
 
     /// <summary>
-    /// The most messages committed in one transaction (one D1 <c>batch</c>). Default 256. 1 turns group commit off
-    /// (one transaction per message), which only benchmarks want.
+    /// The most messages committed in one transaction (one D1 <c>batch</c>). Default 990, the most D1 takes: a batch
+    /// holds what queued while the one before committed, so the cap only matters when the writer fell behind, and a
+    /// larger one lets it catch up sooner (25,000 messages/s over sockets: reply p99 52 and 36 ms with 1,000, 51 and 639 ms
+    /// with 256). 1 turns group commit off (one transaction per message), which only benchmarks want.
     /// </summary>
     [Range(1, 5000, ErrorMessage = "Confab:MessageLog:MaxBatchSize must be between 1 and 5000.")]
-    public int MaxBatchSize { get; set; } = 256;
+    public int MaxBatchSize { get; set; } = MessageLogOptionsValidator.D1MaxBatchSize;
 
     /// <summary>Messages waiting for the writer before senders wait for room (back-pressure). Default 10,000.</summary>
     [Range(1, 1_000_000, ErrorMessage = "Confab:MessageLog:QueueCapacity must be between 1 and 1,000,000.")]

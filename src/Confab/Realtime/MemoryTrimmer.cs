@@ -18,8 +18,12 @@ internal sealed partial class MemoryTrimmer(
     TimeProvider time,
     ILogger<MemoryTrimmer> logger) : BackgroundService
 {
+    // An aggressive collection at most this often, however the sockets come and go.
+    private static readonly TimeSpan MinSpacing = TimeSpan.FromMinutes(1);
+
     private long _peak;
     private bool _dropSeen;
+    private long? _lastCollection;
 
     /// <summary>Aggressive collections run so far.</summary>
     public int Collections { get; private set; }
@@ -53,9 +57,9 @@ internal sealed partial class MemoryTrimmer(
             return;
         }
 
-        if (!_dropSeen)
+        if (!_dropSeen || (_lastCollection is { } last && time.GetElapsedTime(last) < MinSpacing))
         {
-            // Wait one interval: sockets that are closing still hold their buffers.
+            // Wait one interval (sockets that are closing still hold their buffers), and a minute after the last collection.
             _dropSeen = true;
             buffers.Trim(all: false);
             return;
@@ -66,6 +70,7 @@ internal sealed partial class MemoryTrimmer(
         long before = GC.GetTotalMemory(forceFullCollection: false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Collections++;
+        _lastCollection = time.GetTimestamp();
         long after = GC.GetTotalMemory(forceFullCollection: false);
         LogCollected(logger, _peak, open, released, before >> 20, after >> 20);
         _peak = open;

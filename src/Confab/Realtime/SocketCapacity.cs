@@ -29,9 +29,9 @@ public sealed class SocketCapacityOptions
 
     /// <summary>
     /// Fewest sockets that must have closed (and at least half the peak) before the heap is compacted to give their memory
-    /// back. Default 1,000.
+    /// back; at most once a minute. Default 100.
     /// </summary>
-    public int TrimAfterDrop { get; set; } = 1000;
+    public int TrimAfterDrop { get; set; } = 100;
 }
 
 public static class SocketCapacity

@@ -79,6 +79,25 @@ public sealed class MemoryTrimmerTests
         Assert.Equal(0, buffers.Pooled);
         trimmer.Check();
         Assert.Equal(1, trimmer.Collections); // once per drop
+
+        // Another drop within the minute: buffers are still trimmed, but the heap is not compacted again yet.
+        clients.Clear();
+        for (var i = 0; i < 8; i++)
+        {
+            clients.Add(await PhoenixClient.ConnectAsync(address, token));
+        }
+
+        await WaitForAsync(() => sockets.ActiveSockets == 8);
+        trimmer.Check(); // the new peak
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await WaitForAsync(() => sockets.ActiveSockets == 0);
+        trimmer.Check();
+        trimmer.Check();
+        Assert.Equal(1, trimmer.Collections);
     }
 
     /// <summary>The wiring the test host replays (see <see cref="ConfabFactory.StartKestrel"/>) is the app's own.</summary>
