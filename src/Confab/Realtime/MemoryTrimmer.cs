@@ -18,8 +18,8 @@ internal sealed partial class MemoryTrimmer(
     TimeProvider time,
     ILogger<MemoryTrimmer> logger) : BackgroundService
 {
-    // An aggressive collection at most this often, however the sockets come and go.
-    private static readonly TimeSpan MinSpacing = TimeSpan.FromMinutes(1);
+    // Aggressive collections at least this many intervals apart, however the sockets come and go.
+    private const int MinIntervalsBetween = 5;
 
     private long _peak;
     private bool _dropSeen;
@@ -57,9 +57,9 @@ internal sealed partial class MemoryTrimmer(
             return;
         }
 
-        if (!_dropSeen || (_lastCollection is { } last && time.GetElapsedTime(last) < MinSpacing))
+        if (!_dropSeen || (_lastCollection is { } last && time.GetElapsedTime(last) < options.Value.TrimInterval * MinIntervalsBetween))
         {
-            // Wait one interval (sockets that are closing still hold their buffers), and a minute after the last collection.
+            // Wait one interval (sockets that are closing still hold their buffers), and five after the last collection.
             _dropSeen = true;
             buffers.Trim(all: false);
             return;

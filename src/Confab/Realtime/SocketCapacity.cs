@@ -29,7 +29,7 @@ public sealed class SocketCapacityOptions
 
     /// <summary>
     /// Fewest sockets that must have closed (and at least half the peak) before the heap is compacted to give their memory
-    /// back; at most once a minute. Default 100.
+    /// back; at most once per five <see cref="TrimInterval"/>s. Default 100.
     /// </summary>
     public int TrimAfterDrop { get; set; } = 100;
 }

@@ -80,7 +80,7 @@ public sealed class MemoryTrimmerTests
         trimmer.Check();
         Assert.Equal(1, trimmer.Collections); // once per drop
 
-        // Another drop within the minute: buffers are still trimmed, but the heap is not compacted again yet.
+        // Another drop within five intervals: buffers are still trimmed, but the heap is not compacted again yet.
         clients.Clear();
         for (var i = 0; i < 8; i++)
         {
