@@ -81,8 +81,17 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             new Thread(() =>
             {
                 WriterPriority.TryRaise();
-                Write();
-                stopped.SetResult();
+                try
+                {
+                    Write();
+                    stopped.SetResult();
+                }
+                catch (Exception e)
+                {
+                    // Never on its own (a failed batch fails its senders), but a thread must not take the process down
+                    // with it, and StopAsync must not wait for ever.
+                    stopped.SetException(e);
+                }
             })
             { IsBackground = true, Name = "MessageLog writer" }.Start();
         }

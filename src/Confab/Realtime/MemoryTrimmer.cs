@@ -50,17 +50,14 @@ internal sealed partial class MemoryTrimmer(
         long open = sockets.ActiveSockets;
         _peak = Math.Max(_peak, open);
         bool dropped = _peak - open >= Math.Max(options.Value.TrimAfterDrop, (_peak + 1) / 2);
-        if (!dropped)
-        {
-            _dropSeen = false;
-            buffers.Trim(all: false);
-            return;
-        }
 
-        if (!_dropSeen || (_lastCollection is { } last && time.GetElapsedTime(last) < options.Value.TrimInterval * MinIntervalsBetween))
+        // Collect on the second check that sees the drop (sockets that are closing still hold their buffers at the first),
+        // and not within five intervals of the last collection.
+        bool collect = dropped && _dropSeen
+            && (_lastCollection is not { } last || time.GetElapsedTime(last) >= options.Value.TrimInterval * MinIntervalsBetween);
+        _dropSeen = dropped;
+        if (!collect)
         {
-            // Wait one interval (sockets that are closing still hold their buffers), and five after the last collection.
-            _dropSeen = true;
             buffers.Trim(all: false);
             return;
         }
