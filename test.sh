@@ -56,6 +56,9 @@ for project in tests/*/*.Tests.csproj; do
   dotnet test "$project" -c Release --no-build -nologo --filter "Storage!=D1" \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 done
+# The protocol suite once more with sockets served through the middleware pipeline (the library's other way in).
+CHANNELS_TEST_TRANSPORT=pipeline dotnet test tests/Confab.Channels.Tests/Confab.Channels.Tests.csproj -c Release --no-build -nologo \
+  --logger "trx;LogFileName=Confab.Channels.Tests.pipeline.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 
 step "Node suites: the official phoenix client and headless Chromium against real server processes"
 (cd tests/clients && npm test)

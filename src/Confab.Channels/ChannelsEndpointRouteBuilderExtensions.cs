@@ -27,7 +27,7 @@ public static class ChannelsEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(path);
         IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder();
-        AddSocket<TSocket>(pipeline);
+        AddSocket<TSocket>(pipeline, SocketPath(path));
         return endpoints.Map(SocketPath(path), pipeline.Build()).WithDisplayName($"Phoenix socket {typeof(TSocket).Name}");
     }
 
@@ -45,12 +45,12 @@ public static class ChannelsEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(path);
         var socketPath = new PathString(SocketPath(path));
-        return app.MapWhen(context => context.Request.Path.Equals(socketPath, StringComparison.OrdinalIgnoreCase), AddSocket<TSocket>);
+        return app.MapWhen(context => context.Request.Path.Equals(socketPath, StringComparison.OrdinalIgnoreCase), branch => AddSocket<TSocket>(branch, socketPath.Value!));
     }
 
     private static string SocketPath(string path) => path.TrimEnd('/') + "/websocket";
 
-    private static void AddSocket<TSocket>(IApplicationBuilder pipeline)
+    private static void AddSocket<TSocket>(IApplicationBuilder pipeline, string socketPath)
         where TSocket : PhoenixSocket
     {
         IServiceProvider services = pipeline.ApplicationServices;
@@ -61,7 +61,8 @@ public static class ChannelsEndpointRouteBuilderExtensions
 
         var router = new ChannelRouter();
         socket.Configure(router);
-        var endpoint = new SocketEndpoint(socket, router, runtime);
+        var endpoint = new SocketEndpoint(socketPath, socket, router, runtime);
+        runtime.AddEndpoint(endpoint);
         pipeline.Use(static (context, next) =>
         {
             BatchingUpgradeFeature.Install(context); // before UseWebSockets, which takes the upgrade feature it finds

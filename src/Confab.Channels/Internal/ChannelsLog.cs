@@ -9,8 +9,8 @@ namespace Confab.Channels.Internal;
 /// </summary>
 internal static partial class ChannelsLog
 {
-    [LoggerMessage(1, LogLevel.Debug, "Socket {ConnectionId} connected (protocol {Version}).")]
-    public static partial void SocketConnected(ILogger logger, string connectionId, int version);
+    [LoggerMessage(1, LogLevel.Debug, "Socket {ConnectionId} connected (protocol {Version}, served from the {Transport}).")]
+    public static partial void SocketConnected(ILogger logger, string connectionId, int version, string transport);
 
     [LoggerMessage(2, LogLevel.Debug, "Socket {ConnectionId} closed ({CloseStatus}, {Reason}).")]
     public static partial void SocketClosed(ILogger logger, string connectionId, WebSocketCloseStatus? closeStatus, string? reason);

@@ -28,4 +28,11 @@ internal sealed class ChannelsRuntime(
     public SocketRegistry Registry { get; } = registry;
 
     public ILogger SocketLogger { get; } = loggerFactory.CreateLogger("Confab.Channels.Socket");
+
+    /// <summary>The mapped sockets, for <see cref="SocketConnectionHandler"/> (added as they are mapped, at start-up).</summary>
+    public IReadOnlyList<SocketEndpoint> Endpoints => _endpoints;
+
+    private volatile SocketEndpoint[] _endpoints = [];
+
+    public void AddEndpoint(SocketEndpoint endpoint) => _endpoints = [.. _endpoints, endpoint];
 }

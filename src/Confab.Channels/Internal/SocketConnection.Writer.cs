@@ -4,7 +4,7 @@ namespace Confab.Channels.Internal;
 
 /// <summary>
 /// The writing half of a socket: one task drains the outbound queue; frames queued behind the one being written are
-/// held and go out with the last of them in one write (see <see cref="BatchingStream"/>).
+/// held and go out with the last of them in one write (see <see cref="HoldingStream"/>).
 /// </summary>
 internal sealed partial class SocketConnection
 {
@@ -28,7 +28,7 @@ internal sealed partial class SocketConnection
                     {
                         if (hold)
                         {
-                            BatchingStream.HoldFlush(_batching!);
+                            HoldingStream.HoldFlush(_batching!);
                         }
 
                         // No token: with one the WebSocket takes a slower path and registers it for every frame; Abort() ends
@@ -43,7 +43,7 @@ internal sealed partial class SocketConnection
                     finally
                     {
                         // At once, not after the await: the hold is this thread's, and the thread moves on to other work.
-                        BatchingStream.EndHold();
+                        HoldingStream.EndHold();
                     }
 
                     try

@@ -15,7 +15,7 @@ namespace Confab.Channels.Internal;
 internal sealed partial class SocketConnection : IBroadcastSubscriber
 {
     private readonly WebSocket _webSocket;
-    private readonly BatchingStream? _batching;
+    private readonly HoldingStream? _batching;
     private readonly ChannelsRuntime _runtime;
     private readonly ChannelOptions _options;
     private readonly TimeProvider _time;
@@ -33,7 +33,7 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
     private ChannelTerminateReason _terminateReason = ChannelTerminateReason.Closed;
 
     public SocketConnection(
-        WebSocket webSocket, BatchingStream? batching, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
+        WebSocket webSocket, HoldingStream? batching, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
     {
         _webSocket = webSocket;
         _batching = batching;
@@ -61,7 +61,7 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
     public async Task RunAsync()
     {
         _runtime.Metrics.SocketOpened();
-        ChannelsLog.SocketConnected(_logger, ConnectionId, Serializer == V1Serializer.Instance ? 1 : 2);
+        ChannelsLog.SocketConnected(_logger, ConnectionId, Serializer == V1Serializer.Instance ? 1 : 2, _batching is TransportStream ? "connection" : "request");
         IDisposable? idSubscription = Socket.Id is null ? null : _runtime.PubSub.Subscribe(Socket.Id, this);
         _lastReceived = _time.GetTimestamp();
         _idleTimer = _time.CreateTimer(static state => ((SocketConnection)state!).OnIdleTimer(), this, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
@@ -104,6 +104,11 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
         _runtime.Metrics.SocketEnded();
         ChannelsLog.SocketClosed(_logger, ConnectionId, _webSocket.CloseStatus ?? _closeStatus, _closeReason);
     }
+
+    /// <summary>True once the closing handshake completed (both close frames sent), false if the socket was aborted.</summary>
+    public bool ClosedCleanly => _webSocket.State == WebSocketState.Closed;
+
+    public void DisposeWebSocket() => _webSocket.Dispose();
 
     /// <summary>Queues a frame for this socket only; never waits. Overflow closes the socket with 1011.</summary>
     public void Send(in OutboundFrame frame)

@@ -12,7 +12,7 @@ namespace Confab.Channels.Internal;
 /// Refusals are plain HTTP answers with empty bodies, as Phoenix: 400 (not a WebSocket GET), 403 (origin not allowed,
 /// bad vsn, bad token encoding, refused connect), 503 (shutting down).
 /// </summary>
-internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router, ChannelsRuntime runtime)
+internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelRouter router, ChannelsRuntime runtime)
 {
     private const string PhoenixSubprotocol = "phoenix";
     private const string AuthTokenPrefix = "base64url.bearer.phx.";
@@ -20,13 +20,29 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The request path, <c>{socket path}/websocket</c>.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>Serves a request that reached the socket through the middleware pipeline.</summary>
     public async Task HandleAsync(HttpContext context)
+    {
+        if (await AcceptAsync(context) is { } connection)
+        {
+            await RunAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Checks the request and connects: the accepted socket, ready to run, or null with the refusal's status code set
+    /// on the response.
+    /// </summary>
+    public async Task<SocketConnection?> AcceptAsync(HttpContext context)
     {
         string method = context.Request.Method;
         if (!(HttpMethods.IsGet(method) || HttpMethods.IsConnect(method)) || !context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
+            return null;
         }
 
         string connectionId = context.TraceIdentifier;
@@ -34,7 +50,7 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
         {
             ChannelsLog.OriginRefused(runtime.SocketLogger, connectionId, origin);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
+            return null;
         }
 
         FrameSerializer? serializer = SelectSerializer(context.Request.Query[VersionParam]);
@@ -42,20 +58,20 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
         {
             ChannelsLog.UnsupportedVersion(runtime.SocketLogger, connectionId);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
+            return null;
         }
 
         if (!TryReadSubprotocols(context.WebSockets.WebSocketRequestedProtocols, out string? authToken, out bool offeredPhoenix))
         {
             ChannelsLog.InvalidAuthToken(runtime.SocketLogger, connectionId);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
+            return null;
         }
 
         if (runtime.Registry.IsStopping)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
+            return null;
         }
 
         IReadOnlyDictionary<string, string> parameters = ReadParams(context.Request.Query);
@@ -64,10 +80,10 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
         {
             ChannelsLog.ConnectRefused(runtime.SocketLogger, connectionId);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
+            return null;
         }
 
-        using WebSocket webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        WebSocket webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
             SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
@@ -78,14 +94,21 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
             KeepAliveInterval = TimeSpan.Zero,
         });
 
-        var connection = new SocketConnection(
+        HoldingStream? stream = (HoldingStream?)(context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream
+            ?? (context.Features.Get<IHttpWebSocketFeature>() as ConnectionWebSocketFeature)?.Stream;
+        return new SocketConnection(
             webSocket,
-            (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream,
+            stream,
             serializer,
             new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
             router,
             context.RequestServices,
             runtime);
+    }
+
+    /// <summary>Runs an accepted socket until it closes, then disposes its WebSocket.</summary>
+    public async Task RunAsync(SocketConnection connection)
+    {
         if (!runtime.Registry.TryRegister(connection))
         {
             connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", discardPending: false, ChannelTerminateReason.ServerShutdown);
@@ -98,6 +121,7 @@ internal sealed class SocketEndpoint(PhoenixSocket socket, ChannelRouter router,
         finally
         {
             runtime.Registry.Unregister(connection);
+            connection.DisposeWebSocket();
         }
     }
 

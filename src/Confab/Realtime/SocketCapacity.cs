@@ -1,3 +1,4 @@
+using Confab.Channels;
 using System.Globalization;
 using Microsoft.AspNetCore.Connections;
 
@@ -40,8 +41,8 @@ public static class SocketCapacity
     private const long Unlimited = 100_000;
 
     /// <summary>
-    /// Kestrel's listen backlog and connection limits from <see cref="SocketCapacityOptions"/>, its buffers from a
-    /// <see cref="BufferPool"/>, and the <see cref="MemoryTrimmer"/>.
+    /// Kestrel's listen backlog and connection limits from <see cref="SocketCapacityOptions"/>, sockets served from the
+    /// connection (<c>UsePhoenixSockets</c>), its buffers from a <see cref="BufferPool"/>, and the <see cref="MemoryTrimmer"/>.
     /// </summary>
     public static WebApplicationBuilder UseSocketCapacity(this WebApplicationBuilder builder)
     {
@@ -76,6 +77,9 @@ public static class SocketCapacity
             {
                 kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
             }
+
+            // Sockets straight from the connection, without Kestrel's HTTP/1.1 state for their lifetime (RealtimeSetup maps them).
+            kestrel.ConfigureEndpointDefaults(listen => listen.UsePhoenixSockets());
         });
         // Kestrel's transport takes its buffer pools from this factory (the last registered wins).
         builder.Services.AddSingleton<BufferPoolFactory>();

@@ -13,6 +13,12 @@ public sealed class TestServer : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Sockets are served from the connection (<c>UsePhoenixSockets</c>, as Confab serves them) unless
+    /// <c>CHANNELS_TEST_TRANSPORT=pipeline</c>: the test command runs the suite both ways.
+    /// </summary>
+    public static bool ServesFromConnection { get; } = Environment.GetEnvironmentVariable("CHANNELS_TEST_TRANSPORT") != "pipeline";
+
     private readonly HashSet<int> _allowedErrorEvents = [];
 
     private TestServer(WebApplication app, LogSink logs)
@@ -36,11 +42,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public PresenceTracker Presence => App.Services.GetRequiredService<PresenceTracker>();
 
-    public static async Task<TestServer> StartAsync(Action<ChannelOptions>? configure = null, TimeProvider? timeProvider = null)
+    public static async Task<TestServer> StartAsync(Action<ChannelOptions>? configure = null, TimeProvider? timeProvider = null, bool? fromConnection = null)
     {
         var logs = new LogSink();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (fromConnection ?? ServesFromConnection)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UsePhoenixSockets()));
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);

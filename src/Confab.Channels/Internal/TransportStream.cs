@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace Confab.Channels.Internal;
+
+/// <summary>
+/// A connection's transport pipes as the stream under its WebSocket, for sockets served straight from the connection
+/// (<see cref="SocketConnectionHandler"/>). A write copies into the output pipe and flushes it; a held write only copies,
+/// and goes out with the next flush. Reads copy from the input pipe; a zero-byte read waits for data without taking any.
+/// </summary>
+/// <remarks>
+/// Disposing (the WebSocket does on close and on abort) cancels a pending read or flush, so a reader waiting for a
+/// silent client or a writer stuck behind one that stopped reading ends at once; the connection itself is closed by
+/// its handler.
+/// </remarks>
+internal sealed class TransportStream(IDuplexPipe transport) : HoldingStream
+{
+    private readonly PipeReader _input = transport.Input;
+    private readonly PipeWriter _output = transport.Output;
+    private volatile bool _disposed;
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _output.Write(buffer.Span);
+        if (IsHeld)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            ThrowIfEnded(flush.Result);
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitFlushAsync(flush);
+    }
+
+    public override async Task FlushAsync(CancellationToken cancellationToken) => ThrowIfEnded(await _output.FlushAsync(cancellationToken));
+
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ReadResult result = await _input.ReadAsync(cancellationToken);
+        if (result.IsCanceled)
+        {
+            // Only Dispose cancels a read.
+            throw new IOException("The connection was aborted.");
+        }
+
+        ReadOnlySequence<byte> data = result.Buffer;
+        if (buffer.Length == 0 || data.IsEmpty)
+        {
+            // A zero-byte read: data has arrived (or the client finished sending), none is taken.
+            _input.AdvanceTo(data.Start);
+            return 0;
+        }
+
+        int count = (int)Math.Min(buffer.Length, data.Length);
+        data.Slice(0, count).CopyTo(buffer.Span);
+        _input.AdvanceTo(data.GetPosition(count));
+        return count;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _input.CancelPendingRead();
+            _output.CancelPendingFlush();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static void ThrowIfEnded(FlushResult result)
+    {
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new IOException("The connection was closed.");
+        }
+    }
+
+    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfEnded(await flush);
+}

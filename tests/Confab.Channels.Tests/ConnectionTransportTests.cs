@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Confab.Channels.Tests.Infrastructure;
+
+namespace Confab.Channels.Tests;
+
+/// <summary>
+/// <c>UsePhoenixSockets</c>: upgrades served straight from the connection, everything else left to Kestrel. (The rest of
+/// the suite runs this way by default, and once more through the pipeline with <c>CHANNELS_TEST_TRANSPORT=pipeline</c>.)
+/// </summary>
+public sealed class ConnectionTransportTests
+{
+    [Fact]
+    public async Task Sockets_are_served_from_the_connection_and_other_requests_reach_kestrel()
+    {
+        await using var server = await TestServer.StartAsync(fromConnection: true);
+
+        await using (var client = await server.ConnectAsync())
+        {
+            Assert.Equal("ok", (await client.JoinAsync("echo:1", "1")).Status);
+        }
+
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1 && e.Message.EndsWith("served from the connection).", StringComparison.Ordinal));
+        using var http = new HttpClient();
+        Assert.Equal("not a socket", await http.GetStringAsync(server.BaseAddress));
+
+        // Not an upgrade: Kestrel serves it, and the endpoint in the pipeline answers as always.
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri(server.BaseAddress, "/socket/websocket?vsn=2.0.0"))).StatusCode);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Message.Contains("served from the request", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_101_answer_follows_rfc_6455()
+    {
+        await using var server = await TestServer.StartAsync(fromConnection: true);
+        string request = RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/websocket?token=good&vsn=2.0.0")
+            .Replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: phoenix\r\n\r\n", StringComparison.Ordinal);
+
+        RawResponse response = await RawHttp.SendAsync(server.BaseAddress, request);
+
+        Assert.Equal(101, response.StatusCode);
+        Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", response.Headers["Sec-WebSocket-Accept"]); // RFC 6455 section 1.3's example
+        Assert.Equal("websocket", response.Headers["Upgrade"]);
+        Assert.Equal("Upgrade", response.Headers["Connection"]);
+        Assert.Equal("phoenix", response.Headers["Sec-WebSocket-Protocol"]);
+    }
+
+    [Theory]
+    [InlineData("token=bad&vsn=2.0.0", 403)]
+    [InlineData("token=good&vsn=3.0.0", 403)]
+    public async Task A_refusal_is_answered_with_an_empty_body_and_the_connection_closes(string query, int status)
+    {
+        await using var server = await TestServer.StartAsync(fromConnection: true);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        NetworkStream stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(RawHttp.UpgradeRequest(server.BaseAddress, "GET", $"/socket/websocket?{query}")));
+
+        string answer = await ReadToEndAsync(stream);
+
+        Assert.StartsWith($"HTTP/1.1 {status} ", answer, StringComparison.Ordinal);
+        Assert.Contains("\r\nContent-Length: 0\r\n", answer, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\n", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_head_arriving_in_pieces_and_a_frame_sent_with_its_end_are_both_read()
+    {
+        await using var server = await TestServer.StartAsync(fromConnection: true);
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        NetworkStream stream = tcp.GetStream();
+        byte[] head = Encoding.ASCII.GetBytes(RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/websocket?token=good&vsn=2.0.0"));
+        for (int i = 0; i < head.Length - 10; i += 7)
+        {
+            await stream.WriteAsync(head.AsMemory(i, Math.Min(7, head.Length - 10 - i)));
+            await Task.Delay(2);
+        }
+
+        byte[] join = MaskedTextFrame("""["1","1","echo:1","phx_join",{}]""");
+        byte[] end = [.. head[^10..], .. join];
+        await stream.WriteAsync(end);
+
+        using var timeout = new CancellationTokenSource(TestServer.Timeout);
+        string received = string.Empty;
+        while (!received.Contains("phx_reply", StringComparison.Ordinal))
+        {
+            var buffer = new byte[4096];
+            int read = await stream.ReadAsync(buffer, timeout.Token);
+            Assert.True(read > 0, "closed before the join reply: " + received);
+            received += Encoding.ASCII.GetString(buffer, 0, read);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101 ", received, StringComparison.Ordinal);
+        Assert.Contains("""["1","1","echo:1","phx_reply",{"status":"ok",""", received, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upgrade_the_handler_does_not_take_goes_through_the_pipeline()
+    {
+        await using var server = await TestServer.StartAsync(fromConnection: true);
+
+        // An escaped path is Kestrel's to decode: the same socket, through the request pipeline.
+        RawResponse response = await RawHttp.SendAsync(server.BaseAddress, RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/%77ebsocket?token=good&vsn=2.0.0"));
+
+        Assert.Equal(101, response.StatusCode);
+        using var timeout = new CancellationTokenSource(TestServer.Timeout);
+        while (!server.Logs.Entries.Any(e => e.EventId.Id == 1 && e.Message.EndsWith("served from the request).", StringComparison.Ordinal)))
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    private static async Task<string> ReadToEndAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TestServer.Timeout);
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    private static byte[] MaskedTextFrame(string text)
+    {
+        byte[] payload = Encoding.UTF8.GetBytes(text);
+        Assert.True(payload.Length < 126);
+        byte[] mask = [0x12, 0x34, 0x56, 0x78];
+        var frame = new byte[2 + 4 + payload.Length];
+        frame[0] = 0x81;
+        frame[1] = (byte)(0x80 | payload.Length);
+        mask.CopyTo(frame, 2);
+        for (int i = 0; i < payload.Length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
+        }
+
+        return frame;
+    }
+}
