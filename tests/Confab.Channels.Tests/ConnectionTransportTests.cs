@@ -1,7 +1,12 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Confab.Channels.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Confab.Channels.Tests;
 
@@ -21,7 +26,7 @@ public sealed class ConnectionTransportTests
             Assert.Equal("ok", (await client.JoinAsync("echo:1", "1")).Status);
         }
 
-        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1 && e.Message.EndsWith("served from the connection).", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1 && e.Message.EndsWith("served from the connection, writing to its socket).", StringComparison.Ordinal));
         using var http = new HttpClient();
         Assert.Equal("not a socket", await http.GetStringAsync(server.BaseAddress));
 
@@ -112,6 +117,44 @@ public sealed class ConnectionTransportTests
         }
     }
 
+    [Fact]
+    public async Task Behind_connection_middleware_that_wraps_the_transport_frames_go_through_its_pipes()
+    {
+        var logs = new LogSink();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            // As TLS would: the bytes pass through another pipe pair, so writing to the socket itself would bypass it.
+            listen.Use(next => connection =>
+            {
+                connection.Transport = new CountingPipe(connection.Transport);
+                return next(connection);
+            });
+            listen.UsePhoenixSockets();
+        }));
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton<Probe>();
+        builder.Services.AddPhoenixChannels().AddPhoenixSocket<TestSocket>();
+        await using WebApplication app = builder.Build();
+        app.MapPhoenixSocket<TestSocket>("/socket");
+        await app.StartAsync().WaitAsync(TestServer.Timeout);
+        var authority = new Uri(app.Urls.Single()).Authority;
+
+        await using (var client = await PhoenixTestClient.ConnectAsync(new Uri($"ws://{authority}/socket/websocket?token=good&vsn=2.0.0")))
+        {
+            Assert.Equal("ok", (await client.JoinAsync("echo:1", "1")).Status);
+            await client.SendAsync("""["1","2","echo:1","echo",{"n":1}]""");
+            Assert.Equal("2", (await client.ReceiveAsync()).Ref);
+        }
+
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 1 && e.Message.EndsWith("served from the connection).", StringComparison.Ordinal));
+        Assert.True(CountingPipe.Written > 0);
+        await app.StopAsync().WaitAsync(TestServer.Timeout);
+    }
+
     private static async Task<string> ReadToEndAsync(NetworkStream stream)
     {
         using var timeout = new CancellationTokenSource(TestServer.Timeout);
@@ -124,6 +167,37 @@ public sealed class ConnectionTransportTests
         }
 
         return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    /// <summary>The transport's pipes, wrapped; counts what is written through its output.</summary>
+    private sealed class CountingPipe(IDuplexPipe inner) : IDuplexPipe
+    {
+        private static long s_written;
+
+        public static long Written => Interlocked.Read(ref s_written);
+
+        public PipeReader Input => inner.Input;
+
+        public PipeWriter Output { get; } = new CountingWriter(inner.Output);
+
+        private sealed class CountingWriter(PipeWriter writer) : PipeWriter
+        {
+            public override void Advance(int bytes)
+            {
+                Interlocked.Add(ref s_written, bytes);
+                writer.Advance(bytes);
+            }
+
+            public override void CancelPendingFlush() => writer.CancelPendingFlush();
+
+            public override void Complete(Exception? exception = null) => writer.Complete(exception);
+
+            public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
+
+            public override Memory<byte> GetMemory(int sizeHint = 0) => writer.GetMemory(sizeHint);
+
+            public override Span<byte> GetSpan(int sizeHint = 0) => writer.GetSpan(sizeHint);
+        }
     }
 
     private static byte[] MaskedTextFrame(string text)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,14 +13,17 @@ namespace Confab.Channels.Internal;
 /// The WebSocket handshake of a socket served straight from its connection (<see cref="SocketConnectionHandler"/>):
 /// accepting writes the 101 answer to the transport and runs the WebSocket over a <see cref="TransportStream"/>.
 /// </summary>
-internal sealed class ConnectionWebSocketFeature(IDuplexPipe transport, string key, IHeaderDictionary responseHeaders) : IHttpWebSocketFeature
+internal sealed class ConnectionWebSocketFeature(IDuplexPipe transport, Socket? socket, string key, IHeaderDictionary responseHeaders) : IHttpWebSocketFeature
 {
     private const string Rfc6455Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     public bool IsWebSocketRequest => true;
 
     /// <summary>The stream under the accepted WebSocket.</summary>
-    public TransportStream? Stream { get; private set; }
+    public HoldingStream? Stream { get; private set; }
+
+    /// <summary>Frames are sent on Kestrel's socket itself, not through the transport's output pipe.</summary>
+    public bool WritesToSocket => socket is not null;
 
     public async Task<WebSocket> AcceptAsync(WebSocketAcceptContext context)
     {
@@ -39,9 +43,9 @@ internal sealed class ConnectionWebSocketFeature(IDuplexPipe transport, string k
         }
 
         answer.Append("\r\n");
-        transport.Output.Write(Encoding.ASCII.GetBytes(answer.ToString()));
-        await transport.Output.FlushAsync();
-        Stream = new TransportStream(transport);
+        var stream = new TransportStream(transport, socket);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(answer.ToString()));
+        Stream = stream.WritesToSocket ? new BatchingStream(stream) : stream;
         return WebSocket.CreateFromStream(Stream, new WebSocketCreationOptions
         {
             IsServer = true,

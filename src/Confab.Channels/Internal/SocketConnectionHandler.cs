@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -120,7 +121,7 @@ internal sealed class SocketConnectionHandler(ConnectionDelegate next, IServiceP
     private static async Task<SocketConnection?> AcceptAsync(ConnectionContext connection, UpgradeRequest request, IServiceProvider requestServices)
     {
         var response = new HttpResponseFeature();
-        var webSocket = new ConnectionWebSocketFeature(connection.Transport, request.WebSocketKey, response.Headers);
+        var webSocket = new ConnectionWebSocketFeature(connection.Transport, RawSocket(connection), request.WebSocketKey, response.Headers);
         var features = new FeatureCollection();
         features.Set<IHttpRequestFeature>(new HttpRequestFeature
         {
@@ -155,6 +156,17 @@ internal sealed class SocketConnectionHandler(ConnectionDelegate next, IServiceP
 
         return socket;
     }
+
+    /// <summary>
+    /// Kestrel's socket, when the connection's transport is still its own pipe pair (no TLS or other middleware
+    /// transforming the bytes in between), so that frames may be sent on it directly; else null.
+    /// </summary>
+    private static Socket? RawSocket(ConnectionContext connection)
+        => connection.Features.Get<ITlsHandshakeFeature>() is null
+            && connection.Transport.GetType().FullName == "System.IO.Pipelines.DuplexPipe"
+            && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
+            ? socket
+            : null;
 
     /// <summary>A refusal: the status with an empty body, as Kestrel would answer it, and the connection closes.</summary>
     private static async Task RefuseAsync(ConnectionContext connection, int status)

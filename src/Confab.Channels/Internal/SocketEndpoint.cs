@@ -94,11 +94,12 @@ internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelR
             KeepAliveInterval = TimeSpan.Zero,
         });
 
-        HoldingStream? stream = (HoldingStream?)(context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream
-            ?? (context.Features.Get<IHttpWebSocketFeature>() as ConnectionWebSocketFeature)?.Stream;
+        var fromConnection = context.Features.Get<IHttpWebSocketFeature>() as ConnectionWebSocketFeature;
+        HoldingStream? stream = fromConnection?.Stream ?? (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
         return new SocketConnection(
             webSocket,
             stream,
+            fromConnection is null ? "request" : fromConnection.WritesToSocket ? "connection, writing to its socket" : "connection",
             serializer,
             new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
             router,

@@ -1,28 +1,41 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
 namespace Confab.Channels.Internal;
 
 /// <summary>
-/// A connection's transport pipes as the stream under its WebSocket, for sockets served straight from the connection
-/// (<see cref="SocketConnectionHandler"/>). A write copies into the output pipe and flushes it; a held write only copies,
-/// and goes out with the next flush. Reads copy from the input pipe; a zero-byte read waits for data without taking any.
+/// A connection's transport as the stream under its WebSocket, for sockets served straight from the connection
+/// (<see cref="SocketConnectionHandler"/>). Reads copy from the input pipe; a zero-byte read waits for data without
+/// taking any. Writes go to the <paramref name="socket"/> itself when there is one (Kestrel's own socket, nothing
+/// between it and the pipes): one send system call, on the writer's thread, instead of a copy into the output pipe and
+/// a hand-over to Kestrel's send loop. Otherwise a write copies into the output pipe and flushes it, and a held write
+/// only copies, going out with the next flush.
 /// </summary>
 /// <remarks>
-/// Disposing (the WebSocket does on close and on abort) cancels a pending read or flush, so a reader waiting for a
-/// silent client or a writer stuck behind one that stopped reading ends at once; the connection itself is closed by
-/// its handler.
+/// Disposing (the WebSocket does on close and on abort) cancels a pending read or flush, and shuts a socket down under
+/// a send that is still waiting, so a reader waiting for a silent client or a writer stuck behind one that stopped
+/// reading ends at once; the connection itself is closed by its handler.
 /// </remarks>
-internal sealed class TransportStream(IDuplexPipe transport) : HoldingStream
+internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : HoldingStream
 {
     private readonly PipeReader _input = transport.Input;
     private readonly PipeWriter _output = transport.Output;
     private volatile bool _disposed;
+    private int _sending;
+
+    /// <summary>Writes straight to the socket: held writes need a <see cref="BatchingStream"/> over this one.</summary>
+    public bool WritesToSocket => socket is not null;
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (socket is not null)
+        {
+            return SendAsync(socket, buffer, cancellationToken);
+        }
+
         _output.Write(buffer.Span);
         if (IsHeld)
         {
@@ -75,6 +88,17 @@ internal sealed class TransportStream(IDuplexPipe transport) : HoldingStream
             _disposed = true;
             _input.CancelPendingRead();
             _output.CancelPendingFlush();
+            if (socket is not null && Volatile.Read(ref _sending) != 0)
+            {
+                try
+                {
+                    socket.Shutdown(SocketShutdown.Both);
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // Already closed.
+                }
+            }
         }
 
         base.Dispose(disposing);
@@ -85,6 +109,20 @@ internal sealed class TransportStream(IDuplexPipe transport) : HoldingStream
         if (result.IsCanceled || result.IsCompleted)
         {
             throw new IOException("The connection was closed.");
+        }
+    }
+
+    private async ValueTask SendAsync(Socket target, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        // Usually completes at once (the kernel takes the bytes); waits only when the client's receive window is full.
+        Volatile.Write(ref _sending, 1);
+        try
+        {
+            await target.SendAsync(buffer, SocketFlags.None, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _sending, 0);
         }
     }
 
