@@ -52,7 +52,23 @@ internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : H
         return AwaitFlushAsync(flush);
     }
 
-    public override async Task FlushAsync(CancellationToken cancellationToken) => ThrowIfEnded(await _output.FlushAsync(cancellationToken));
+    /// <summary>The WebSocket flushes after every frame: nothing to do when writes go to the socket (or were flushed).</summary>
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (socket is not null)
+        {
+            return Task.CompletedTask;
+        }
+
+        ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            ThrowIfEnded(flush.Result);
+            return Task.CompletedTask;
+        }
+
+        return AwaitFlushAsync(flush).AsTask();
+    }
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 

@@ -112,11 +112,14 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
     // Blocks its thread while it waits and commits: on SQLite a commit is synchronous anyway; on D1 the thread waits for
-    // the request.
+    // the request. It blocks without spinning first (as Task.Wait would): spinning took 7% of the server's CPU in a
+    // fan-out of 100,000 deliveries/s at only 20 commits/s, a core the sockets needed.
     private void Write()
     {
         var batch = new List<PendingMessage>(maxBatchSize);
-        while (queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        using var signal = new ManualResetEventSlim(initialState: false, spinCount: 0);
+        Action wake = signal.Set;
+        while (Wait(queue.Reader.WaitToReadAsync(), signal, wake))
         {
             while (batch.Count < maxBatchSize && queue.Reader.TryRead(out var pending))
             {
@@ -125,7 +128,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
             try
             {
-                CommitAsync(batch).GetAwaiter().GetResult();
+                Wait(CommitAsync(batch), signal, wake);
             }
             catch (Exception e)
             {
@@ -139,6 +142,30 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
             batch.Clear();
         }
+    }
+
+    private static bool Wait(ValueTask<bool> pending, ManualResetEventSlim signal, Action wake)
+    {
+        if (!pending.IsCompleted)
+        {
+            signal.Reset();
+            pending.GetAwaiter().UnsafeOnCompleted(wake);
+            signal.Wait();
+        }
+
+        return pending.GetAwaiter().GetResult();
+    }
+
+    private static void Wait(Task pending, ManualResetEventSlim signal, Action wake)
+    {
+        if (!pending.IsCompleted)
+        {
+            signal.Reset();
+            pending.GetAwaiter().UnsafeOnCompleted(wake);
+            signal.Wait();
+        }
+
+        pending.GetAwaiter().GetResult();
     }
 
     private async Task CommitAsync(List<PendingMessage> batch)
