@@ -16,7 +16,8 @@ public static class ChannelsListenOptionsExtensions
     /// </summary>
     /// <remarks>
     /// Sockets served this way do not pass through the middleware pipeline (as with <c>UsePhoenixSocket</c> called
-    /// first), are not counted in ASP.NET Core's request metrics nor Kestrel's upgraded-connection limit (its
+    /// first): conventions on a mapped endpoint (<c>RequireAuthorization</c>, rate limiting, CORS) do not apply to them,
+    /// so authenticate in <see cref="PhoenixSocket.ConnectAsync"/>. They are not counted in ASP.NET Core's request metrics nor Kestrel's upgraded-connection limit (its
     /// <c>MaxConcurrentConnections</c> still applies), and answer refusals with <c>Connection: close</c>. Call it on a
     /// plaintext endpoint, or after <c>UseHttps()</c>: before it the bytes are encrypted and every socket takes the
     /// pipeline.

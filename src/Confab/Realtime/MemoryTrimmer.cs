@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Confab.Channels;
 using Microsoft.Extensions.Options;
 
@@ -66,12 +67,43 @@ internal sealed partial class MemoryTrimmer(
         ChannelsMemory.ReleasePooledFrames();
         long before = GC.GetTotalMemory(forceFullCollection: false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        NativeHeap.Trim();
         Collections++;
         _lastCollection = time.GetTimestamp();
         long after = GC.GetTotalMemory(forceFullCollection: false);
         LogCollected(logger, _peak, open, released, before >> 20, after >> 20);
         _peak = open;
         _dropSeen = false;
+    }
+
+    /// <summary>
+    /// glibc's <c>malloc_trim(0)</c>: the C heap keeps memory freed by native code (the runtime's own structures, SQLite,
+    /// the sockets' native state) until told to return it. Nothing on other C libraries.
+    /// </summary>
+    private static class NativeHeap
+    {
+        private static bool s_unavailable = !OperatingSystem.IsLinux();
+
+        public static void Trim()
+        {
+            if (s_unavailable)
+            {
+                return;
+            }
+
+            try
+            {
+                _ = MallocTrim(0); // 1 if memory was returned, 0 if there was none to return
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_unavailable = true; // musl and others have no malloc_trim
+            }
+        }
+
+        [DllImport("libc", EntryPoint = "malloc_trim")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int MallocTrim(nuint pad);
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information,
