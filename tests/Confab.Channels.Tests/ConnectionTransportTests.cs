@@ -110,6 +110,12 @@ public sealed class ConnectionTransportTests
         RawResponse response = await RawHttp.SendAsync(server.BaseAddress, RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/%77ebsocket?token=good&vsn=2.0.0"));
 
         Assert.Equal(101, response.StatusCode);
+
+        // Two Host headers: not taken either, and Kestrel refuses the request.
+        string twoHosts = RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/websocket?token=good&vsn=2.0.0")
+            .Replace("\r\n\r\n", "\r\nHost: example.com\r\n\r\n", StringComparison.Ordinal);
+        Assert.Equal(400, (await RawHttp.SendAsync(server.BaseAddress, twoHosts)).StatusCode);
+
         using var timeout = new CancellationTokenSource(TestServer.Timeout);
         while (!server.Logs.Entries.Any(e => e.EventId.Id == 1 && e.Message.EndsWith("served from the request).", StringComparison.Ordinal)))
         {

@@ -153,11 +153,11 @@ internal sealed class UpgradeRequest
         return true;
     }
 
-    /// <summary>RFC 6455 section 4.2.1, as ASP.NET Core's WebSocket middleware checks it; and no request body.</summary>
+    /// <summary>RFC 6455 section 4.2.1, as ASP.NET Core's WebSocket middleware checks it; one Host; no request body.</summary>
     private static bool IsWebSocketUpgrade(HeaderDictionary headers, out string? key)
     {
         key = null;
-        if (headers.ContainsKey("Content-Length") || headers.ContainsKey("Transfer-Encoding") || !headers.ContainsKey("Host")
+        if (headers.ContainsKey("Content-Length") || headers.ContainsKey("Transfer-Encoding") || headers["Host"].Count != 1
             || !HasToken(headers["Upgrade"], "websocket") || !HasToken(headers["Connection"], "upgrade")
             || headers["Sec-WebSocket-Version"] is not { Count: 1 } version || version[0] != "13"
             || headers["Sec-WebSocket-Key"] is not { Count: 1 } keys)
