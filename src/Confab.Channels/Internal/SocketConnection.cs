@@ -16,7 +16,6 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
 {
     private readonly WebSocket _webSocket;
     private readonly HoldingStream? _batching;
-    private readonly string _servedFrom;
     private readonly ChannelsRuntime _runtime;
     private readonly ChannelOptions _options;
     private readonly TimeProvider _time;
@@ -34,11 +33,10 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
     private ChannelTerminateReason _terminateReason = ChannelTerminateReason.Closed;
 
     public SocketConnection(
-        WebSocket webSocket, HoldingStream? batching, string servedFrom, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
+        WebSocket webSocket, HoldingStream? batching, FrameSerializer serializer, SocketContext socket, ChannelRouter router, IServiceProvider services, ChannelsRuntime runtime)
     {
         _webSocket = webSocket;
         _batching = batching;
-        _servedFrom = servedFrom;
         _runtime = runtime;
         _options = runtime.Options;
         _time = runtime.TimeProvider;
@@ -63,7 +61,6 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
     public async Task RunAsync()
     {
         _runtime.Metrics.SocketOpened();
-        ChannelsLog.SocketConnected(_logger, ConnectionId, Serializer == V1Serializer.Instance ? 1 : 2, _servedFrom);
         IDisposable? idSubscription = Socket.Id is null ? null : _runtime.PubSub.Subscribe(Socket.Id, this);
         _lastReceived = _time.GetTimestamp();
         _idleTimer = _time.CreateTimer(static state => ((SocketConnection)state!).OnIdleTimer(), this, _options.IdleTimeout, Timeout.InfiniteTimeSpan);

@@ -96,10 +96,14 @@ internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelR
 
         var fromConnection = context.Features.Get<IHttpWebSocketFeature>() as ConnectionWebSocketFeature;
         HoldingStream? stream = fromConnection?.Stream ?? (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
+        ChannelsLog.SocketConnected(
+            runtime.SocketLogger,
+            connectionId,
+            serializer == V1Serializer.Instance ? 1 : 2,
+            fromConnection is null ? "request" : fromConnection.WritesToSocket ? "connection, writing to its socket" : "connection");
         return new SocketConnection(
             webSocket,
             stream,
-            fromConnection is null ? "request" : fromConnection.WritesToSocket ? "connection, writing to its socket" : "connection",
             serializer,
             new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
             router,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Confab.Rooms;
 using Confab.Storage;
@@ -119,7 +120,25 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         var batch = new List<PendingMessage>(maxBatchSize);
         using var signal = new ManualResetEventSlim(initialState: false, spinCount: 0);
         Action wake = signal.Set;
-        while (Wait(queue.Reader.WaitToReadAsync(), signal, wake))
+        void Block<TAwaiter>(TAwaiter awaiter)
+            where TAwaiter : ICriticalNotifyCompletion
+        {
+            signal.Reset();
+            awaiter.UnsafeOnCompleted(wake);
+            signal.Wait();
+        }
+
+        bool More(ValueTask<bool> waiting)
+        {
+            if (!waiting.IsCompleted)
+            {
+                Block(waiting.GetAwaiter());
+            }
+
+            return waiting.GetAwaiter().GetResult();
+        }
+
+        while (More(queue.Reader.WaitToReadAsync()))
         {
             while (batch.Count < maxBatchSize && queue.Reader.TryRead(out var pending))
             {
@@ -128,7 +147,13 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
             try
             {
-                Wait(CommitAsync(batch), signal, wake);
+                var committed = CommitAsync(batch).GetAwaiter();
+                if (!committed.IsCompleted)
+                {
+                    Block(committed);
+                }
+
+                committed.GetResult();
             }
             catch (Exception e)
             {
@@ -142,30 +167,6 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
             batch.Clear();
         }
-    }
-
-    private static bool Wait(ValueTask<bool> pending, ManualResetEventSlim signal, Action wake)
-    {
-        if (!pending.IsCompleted)
-        {
-            signal.Reset();
-            pending.GetAwaiter().UnsafeOnCompleted(wake);
-            signal.Wait();
-        }
-
-        return pending.GetAwaiter().GetResult();
-    }
-
-    private static void Wait(Task pending, ManualResetEventSlim signal, Action wake)
-    {
-        if (!pending.IsCompleted)
-        {
-            signal.Reset();
-            pending.GetAwaiter().UnsafeOnCompleted(wake);
-            signal.Wait();
-        }
-
-        pending.GetAwaiter().GetResult();
     }
 
     private async Task CommitAsync(List<PendingMessage> batch)
