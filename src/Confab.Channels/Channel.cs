@@ -41,6 +41,18 @@ public abstract class Channel
     public abstract ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Decides whether a broadcast on the topic is sent to this client; the default sends every one. Like Phoenix's
+    /// <c>handle_out</c>, but the frame is not rewritten: the same bytes go to every subscriber that takes it.
+    /// Called on the publisher's thread, for every broadcast and every subscriber, so it must be quick and must not
+    /// throw. The channel subscribes before <see cref="JoinAsync"/>, so nothing published while the join reads its
+    /// state is missed: those broadcasts are held, then passed through here right after the ok reply, in order, before
+    /// <see cref="AfterJoinAsync"/> (and dropped if the join fails). Return false for one the join's reply already
+    /// carried (e.g. a message in its history) so the client does not get it twice.
+    /// </summary>
+    /// <param name="broadcast">The broadcast.</param>
+    public virtual bool ShouldDeliver(Broadcast broadcast) => true;
+
+    /// <summary>
     /// Runs after the ok join reply was queued, before the socket reads on: the place to track presence and push the
     /// state to the joiner (<c>Context.TrackPresence(key, meta); Context.PushPresenceState();</c>).
     /// </summary>

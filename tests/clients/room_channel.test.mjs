@@ -172,6 +172,47 @@ test("leave: the channel closes and broadcasts stop", async () => {
   assert.equal(seen.length, 0);
 });
 
+test("joins while messages are committed: after the join reply, the live messages go on from its history, none twice, none missed", async () => {
+  const sender = await newUser(server, "flooder");
+  const readers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => newUser(server, `rejoiner${i}`)));
+  const out = join(sender, "random");
+  await out.joined;
+  let sending = true;
+  const sent = (async () => {
+    for (let n = 0; n < 400; n++) await reply(out.channel.push("new_message", { content: `m${n}` }));
+    sending = false;
+  })();
+
+  // Each reader joins, listens a moment, leaves, and joins again, for as long as messages are being committed. The
+  // client's leave is immediate, so broadcasts still on their way to the channel it left reach the next one while it
+  // is joining (they carry no join_ref): only what arrives once it has joined is this join's.
+  const sessions = [];
+  await Promise.all(
+    readers.map(async (user) => {
+      const socket = connect(server, { token: user.token });
+      while (sending) {
+        const channel = socket.channel("room:random", {});
+        const live = [];
+        channel.on("new_message", (m) => channel.state === "joined" && live.push(m.seq));
+        const { messages } = await reply(channel.join());
+        await new Promise((ok) => setTimeout(ok, Math.random() * 20));
+        await new Promise((ok) => channel.leave().receive("ok", ok));
+        sessions.push({ history: messages.map((m) => m.seq), live });
+      }
+    }),
+  );
+  await sent;
+
+  assert.ok(sessions.length >= 30, `only ${sessions.length} joins`);
+  for (const session of sessions) {
+    const seqs = [...session.history, ...session.live];
+    const what = JSON.stringify(session);
+    assert.equal(new Set(seqs).size, seqs.length, `a message twice: ${what}`);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), `not in seq order: ${what}`);
+    if (seqs.length > 0) assert.equal(seqs.at(-1) - seqs[0] + 1, seqs.length, `a gap: ${what}`);
+  }
+});
+
 test("joining an unknown room is rejected with 'room not found'", async () => {
   const socket = connect(server, { token: alice.token });
   const channel = socket.channel("room:no-such-room", {});

@@ -83,7 +83,8 @@ internal sealed class ChannelDispatcher
     {
         if (entry.RequestStop())
         {
-            _ = StopAsync(entry);
+            // Not inline: the caller may be delivering to this very channel (Stop from ShouldDeliver), which the close waits out.
+            _ = Task.Run(() => StopAsync(entry));
         }
     }
 
@@ -158,6 +159,7 @@ internal sealed class ChannelDispatcher
             return;
         }
 
+        entry.SubscribeHolding(_runtime.PubSub);
         entry.EnterCallback();
         try
         {
@@ -185,12 +187,11 @@ internal sealed class ChannelDispatcher
             _channels[topic] = entry;
         }
 
-        // Subscribe before replying so no broadcast between the two is lost.
-        entry.Subscribe(_runtime.PubSub);
         SendReply(joinRef, message.Ref, topic, "ok", result.Response);
         Exception? failure = null;
         try
         {
+            entry.CompleteJoin();
             await entry.Channel.AfterJoinAsync(entry.Ended);
         }
 #pragma warning disable CA1031 // An after-join failure crashes this channel only.

@@ -3,18 +3,22 @@ using System.Diagnostics.CodeAnalysis;
 namespace Confab.Channels.Internal;
 
 /// <summary>
-/// The library's side of one joined channel: its join_ref, its pub/sub subscription, its presences, its end token,
-/// and the bookkeeping that lets <see cref="ChannelContext.Stop"/> wait for the running callback's reply.
+/// The library's side of one joined channel: its join_ref, its pub/sub subscription (with the broadcasts held while it
+/// joins), its presences, its end token, and the bookkeeping that lets <see cref="ChannelContext.Stop"/> wait for the running callback's reply.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without timers holds nothing to free; channel code may read Ended after the channel ends, so it is never disposed.")]
 internal sealed class ChannelEntry : IBroadcastSubscriber
 {
     private readonly CancellationTokenSource _ended = new();
-    private readonly Lock _presenceGate = new();
+    private readonly Lock _gate = new(); // guards the held broadcasts and the presences
+    private List<Broadcast>? _held;
+    private bool _joined;
     private List<PresenceHandle>? _presences;
     private bool _presencesReleased;
     private IDisposable? _subscription;
-    private int _closed;
+    // The closed flag and, below it, how many publishers are delivering to this channel right now.
+    private const int ClosedBit = 1 << 30;
+    private int _state;
     private int _busy;
     private int _stopRequested;
 
@@ -42,33 +46,131 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
 
     public CancellationToken Ended => _ended.Token;
 
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    public bool IsClosed => (Volatile.Read(ref _state) & ClosedBit) != 0;
 
-    public void Subscribe(IPubSub pubSub)
+    /// <summary>
+    /// Subscribes before the join callback runs, so nothing published while it reads its state is missed; the
+    /// broadcasts are held until <see cref="CompleteJoin"/> (after the ok reply) or dropped with the channel.
+    /// </summary>
+    public void SubscribeHolding(IPubSub pubSub)
     {
+        _held = [];
         _subscription = pubSub.Subscribe(Topic, this);
-        Connection.Metrics.ChannelJoined();
     }
 
+    // Counted in _state so that TryClose can wait for it: a broadcast is never queued after the channel's leave reply or
+    // phx_close, where the client would take it for the next channel it joins on the topic (broadcasts carry no join_ref).
     public void OnBroadcast(Broadcast message)
     {
-        if (!IsClosed)
+        int state = Interlocked.Increment(ref _state);
+        try
         {
-            Connection.SendBroadcast(message);
+            if ((state & ClosedBit) != 0 || (Volatile.Read(ref _held) is not null && Hold(message)))
+            {
+                return;
+            }
+
+            if (Channel.ShouldDeliver(message))
+            {
+                Connection.SendBroadcast(message);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _state);
         }
     }
 
-    /// <summary>Stops broadcasts and cancels <see cref="Ended"/>; true only for the first caller.</summary>
+    /// <summary>
+    /// The join succeeded and its reply is queued: counts the channel joined, then sends the broadcasts held during the
+    /// join, in order, those <see cref="Channel.ShouldDeliver"/> keeps. Broadcasts arriving meanwhile wait their turn.
+    /// </summary>
+    public void CompleteJoin()
+    {
+        Volatile.Write(ref _joined, true);
+        Connection.Metrics.ChannelJoined();
+        try
+        {
+            while (true)
+            {
+                List<Broadcast> batch;
+                lock (_gate)
+                {
+                    batch = _held!;
+                    if (batch.Count == 0)
+                    {
+                        _held = null;
+                        return;
+                    }
+
+                    _held = [];
+                }
+
+                foreach (Broadcast message in batch)
+                {
+                    if (!IsClosed && Channel.ShouldDeliver(message))
+                    {
+                        Connection.SendBroadcast(message);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _held = null;
+            }
+
+            throw;
+        }
+    }
+
+    // False once the join completed (the caller sends it). At the queue's capacity the join is not keeping up: a droppable
+    // broadcast is dropped, one that must arrive closes the socket as a slow consumer.
+    private bool Hold(Broadcast message)
+    {
+        lock (_gate)
+        {
+            if (_held is not { } held)
+            {
+                return false;
+            }
+
+            if (held.Count < Connection.QueueCapacity)
+            {
+                held.Add(message);
+            }
+            else if (message.Droppable)
+            {
+                Connection.Metrics.AddDropped(1);
+            }
+            else
+            {
+                Connection.CloseSlowConsumer();
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Stops broadcasts (waiting out deliveries under way) and cancels <see cref="Ended"/>; true only for the first caller.</summary>
     public bool TryClose()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if ((Interlocked.Or(ref _state, ClosedBit) & ClosedBit) != 0)
         {
             return false;
         }
 
-        if (_subscription is not null)
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _state) != ClosedBit)
         {
-            _subscription.Dispose();
+            spinner.SpinOnce();
+        }
+
+        _subscription?.Dispose();
+        if (Volatile.Read(ref _joined))
+        {
             Connection.Metrics.ChannelLeft();
         }
 
@@ -158,7 +260,7 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
     public PresenceHandle TrackPresence(PresenceTracker tracker, string key, JsonPayload meta)
     {
         PresenceHandle handle = tracker.Track(Topic, key, meta, this);
-        lock (_presenceGate)
+        lock (_gate)
         {
             if (!_presencesReleased)
             {
@@ -178,7 +280,7 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
     private void UntrackPresences()
     {
         List<PresenceHandle>? handles;
-        lock (_presenceGate)
+        lock (_gate)
         {
             handles = _presences;
             _presences = null;

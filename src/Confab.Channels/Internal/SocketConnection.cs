@@ -109,6 +109,9 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
 
     public void DisposeWebSocket() => _webSocket.Dispose();
 
+    /// <summary>The most frames queued for this socket at once (<see cref="ChannelOptions.OutboundQueueCapacity"/>).</summary>
+    public int QueueCapacity => _options.OutboundQueueCapacity;
+
     /// <summary>Queues a frame for this socket only; never waits. Overflow closes the socket with 1011.</summary>
     public void Send(in OutboundFrame frame)
     {
@@ -121,10 +124,16 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
 
         if (result == EnqueueResult.Overflow)
         {
-            _runtime.Metrics.SlowConsumerClosed();
-            ChannelsLog.SlowConsumer(_logger, ConnectionId);
-            RequestClose(WebSocketCloseStatus.InternalServerError, "slow consumer", discardPending: true);
+            CloseSlowConsumer();
         }
+    }
+
+    /// <summary>The socket cannot take a frame that must arrive: it is closed with 1011, its queued frames discarded.</summary>
+    public void CloseSlowConsumer()
+    {
+        _runtime.Metrics.SlowConsumerClosed();
+        ChannelsLog.SlowConsumer(_logger, ConnectionId);
+        RequestClose(WebSocketCloseStatus.InternalServerError, "slow consumer", discardPending: true);
     }
 
     /// <summary>Queues the shared encoding of a broadcast (built once per protocol version, for all sockets).</summary>

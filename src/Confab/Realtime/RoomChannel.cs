@@ -36,6 +36,8 @@ public sealed class RoomChannel(
     private Room? room;
     private SocketUser? user;
     private ITimer? expiry;
+    private long repliedThroughSeq;
+    private volatile bool caughtUp;
 
     public override async ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
     {
@@ -71,9 +73,29 @@ public sealed class RoomChannel(
 
         room = found;
         user = socketUser;
+        repliedThroughSeq = history.Messages.Count > 0 ? history.Messages.Max(m => m.Seq) : 0;
         metrics.Joined("ok");
         var hasMore = lastSeq is not null && history.HasMore ? true : (bool?)null;
         return JoinResult.Ok(JsonPayload.Serialize(new JoinReply(history.Messages, hasMore), ConfabJsonContext.Default.JoinReply));
+    }
+
+    // A message committed while the join read its history is in the reply, and its broadcast may come after it (held
+    // during the join, or published a moment after the commit): sent once. The room publishes in seq order, so once a
+    // newer message came, every later one is newer too and nothing more is read.
+    public override bool ShouldDeliver(Broadcast broadcast)
+    {
+        if (caughtUp || broadcast.Event != RoomBroadcasts.NewMessageEvent)
+        {
+            return true;
+        }
+
+        if (RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message && message.Seq <= repliedThroughSeq)
+        {
+            return false;
+        }
+
+        caughtUp = true;
+        return true;
     }
 
     public override ValueTask AfterJoinAsync(CancellationToken cancellationToken)

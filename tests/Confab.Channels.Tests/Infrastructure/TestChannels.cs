@@ -14,7 +14,8 @@ public sealed class TestSocket(Probe probe) : PhoenixSocket
         .Channel<EchoChannel>("bin:*")
         .Channel<JoinErrorChannel>("denied:*")
         .Channel<JoinCrashChannel>("crash_join:*")
-        .Channel<PresenceChannel>("presence:*");
+        .Channel<PresenceChannel>("presence:*")
+        .Channel<GatedJoinChannel>("gated:*");
 
     public override ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context)
     {
@@ -106,6 +107,35 @@ public sealed class EchoChannel(Probe probe) : Channel, IDisposable
     }
 
     public void Dispose() => probe.Record($"dispose {Context.Topic} {Context.JoinRef}");
+}
+
+/// <summary>
+/// Records <c>joining {topic}</c>, then waits in <see cref="JoinAsync"/> for the probe's gate named by the topic; the join
+/// payload <c>{"fail":true}</c> refuses it. A broadcast whose payload has <c>"replied":true</c> is not delivered (as if
+/// the reply carried it); one with <c>"hold":"g"</c> waits in <see cref="ShouldDeliver"/> for the gate g.
+/// </summary>
+public sealed class GatedJoinChannel(Probe probe) : Channel
+{
+    public override async ValueTask<JoinResult> JoinAsync(JsonElement payload, CancellationToken cancellationToken)
+    {
+        probe.Record($"joining {Context.Topic}");
+        await probe.Gate(Context.Topic);
+        return payload.TryGetProperty("fail", out _)
+            ? JoinResult.Error(JsonPayload.Parse("""{"reason":"refused"}"""))
+            : JoinResult.Ok();
+    }
+
+    public override bool ShouldDeliver(Broadcast broadcast)
+    {
+        using JsonDocument payload = JsonDocument.Parse(broadcast.Payload.Utf8);
+        if (payload.RootElement.TryGetProperty("hold", out JsonElement gate))
+        {
+            probe.Record("delivering");
+            probe.Gate(gate.GetString()!).Wait();
+        }
+
+        return !payload.RootElement.TryGetProperty("replied", out _);
+    }
 }
 
 public sealed class JoinErrorChannel : Channel
