@@ -15,7 +15,13 @@ internal static class StartupHook
     {
         string path = Environment.GetEnvironmentVariable("CONFAB_GCLOG") ?? Path.Combine(Path.GetTempPath(), "confab-gc.log");
         new Thread(() => Poll(path)) { IsBackground = true, Name = "gc log" }.Start();
+        if (Environment.GetEnvironmentVariable("CONFAB_GCEVENTS") is { Length: > 0 } events)
+        {
+            s_events = new GcEventLog(events);
+        }
     }
+
+    private static GcEventLog? s_events;
 
     private static void Poll(string path)
     {
@@ -34,6 +40,52 @@ internal static class StartupHook
             }
 
             Thread.Sleep(10);
+        }
+    }
+}
+
+/// <summary>
+/// With <c>CONFAB_GCEVENTS=/tmp/gc-events.csv</c>: the runtime's GC events as they happen (start and end of each
+/// collection, suspension, and the mark stages, whose times show where a pause goes: stacks, finalization queue,
+/// handles, older generations' cards), one line each with the event's timestamp.
+/// </summary>
+internal sealed class GcEventLog : System.Diagnostics.Tracing.EventListener
+{
+    private readonly StreamWriter _log;
+
+    public GcEventLog(string path)
+    {
+        _log = new StreamWriter(path, append: false) { AutoFlush = true };
+        _log.WriteLine("time,event,detail");
+    }
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (_log is null)
+        {
+            return;
+        }
+
+        string detail = e.EventName switch
+        {
+            "GCStart_V2" => $"gen={e.Payload![1]} reason={e.Payload[2]} type={e.Payload[3]}",
+            "GCMarkWithType" => $"type={e.Payload![2]} bytes={e.Payload[3]}",
+            "GCAllocationTick_V4" => $"type={e.Payload![e.PayloadNames!.IndexOf("TypeName")]} bytes={e.Payload[e.PayloadNames.IndexOf("AllocationAmount64")]}",
+            "FinalizeObject" => string.Join(' ', e.PayloadNames!.Zip(e.Payload!, (n, v) => $"{n}={v}")),
+            "GCHeapStats_V2" => $"gen0={e.Payload![0]} gen1={e.Payload[2]} gen2={e.Payload[4]} loh={e.Payload[6]} handles={e.Payload[12]} pinned={e.Payload[10]}",
+            _ => "",
+        };
+        lock (_log)
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.TimeStamp:HH:mm:ss.ffffff},{e.EventName},{detail}"));
         }
     }
 }

@@ -117,30 +117,57 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
+    // BEGIN and COMMIT are prepared like the batch's statements: through SqliteTransaction each batch made two commands,
+    // each with a finalizer and a weak reference the connection keeps, which the GC then finalized one by one.
     private SqlResult[] RunBatch(IReadOnlyList<SqlStatement> statements)
     {
         var connection = batchConnection ??= Open();
         var results = new SqlResult[statements.Count];
-        using var transaction = connection.BeginTransaction();
-        for (var i = 0; i < statements.Count; i++)
+        Ready(connection, Begin).Run([]);
+        try
         {
-            var statement = statements[i];
-            if (!prepared.TryGetValue(statement.Sql, out var ready))
+            for (var i = 0; i < statements.Count; i++)
             {
-                if (prepared.Count >= MaxPreparedBatchStatements)
-                {
-                    DropPrepared();
-                }
-
-                ready = PreparedSqliteStatement.Prepare(connection.Handle!, statement.Sql);
-                prepared.Add(statement.Sql, ready);
+                results[i] = Ready(connection, statements[i].Sql).Run(statements[i].Parameters);
             }
 
-            results[i] = ready.Run(statement.Parameters);
+            Ready(connection, Commit).Run([]);
+        }
+        catch
+        {
+            RollBack(connection);
+            throw;
         }
 
-        transaction.Commit();
         return results;
+    }
+
+    private const string Begin = "BEGIN IMMEDIATE";
+    private const string Commit = "COMMIT";
+
+    private PreparedSqliteStatement Ready(SqliteConnection connection, string sql)
+    {
+        if (!prepared.TryGetValue(sql, out var ready))
+        {
+            if (prepared.Count >= MaxPreparedBatchStatements)
+            {
+                DropPrepared();
+            }
+
+            ready = PreparedSqliteStatement.Prepare(connection.Handle!, sql);
+            prepared.Add(sql, ready);
+        }
+
+        return ready;
+    }
+
+    // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a failed statement always does.
+    private static void RollBack(SqliteConnection connection)
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+        {
+            _ = SQLitePCL.raw.sqlite3_exec(connection.Handle, "ROLLBACK");
+        }
     }
 
     private void DropPrepared()
