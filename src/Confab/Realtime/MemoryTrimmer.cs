@@ -8,13 +8,14 @@ namespace Confab.Realtime;
 /// Gives memory back after load. Every <see cref="SocketCapacityOptions.TrimInterval"/> it trims Kestrel's buffer pools
 /// (blocks no connection needed through the interval go). And when the open sockets have fallen below half their peak,
 /// by at least <see cref="SocketCapacityOptions.TrimAfterDrop"/>, and stayed there for one interval (a deploy, a network
-/// blip, the end of an event), it releases every pooled buffer (Kestrel's, and the channels' large frames) and runs one
-/// aggressive, compacting GC: what those sockets held is garbage the GC would otherwise keep committed until allocation
-/// resumes, which on an idle server is never.
+/// blip, the end of an event), it releases every pooled buffer (Kestrel's, and the channels' large frames) and the
+/// database's caches, and runs one aggressive, compacting GC: what those sockets held is garbage the GC would otherwise
+/// keep committed until allocation resumes, which on an idle server is never.
 /// </summary>
 internal sealed partial class MemoryTrimmer(
     ChannelsMetrics sockets,
     BufferPoolFactory buffers,
+    Storage.ISqlExecutor database,
     IOptions<SocketCapacityOptions> options,
     TimeProvider time,
     ILogger<MemoryTrimmer> logger) : BackgroundService
@@ -65,6 +66,7 @@ internal sealed partial class MemoryTrimmer(
 
         int released = buffers.Trim(all: true);
         ChannelsMemory.ReleasePooledFrames();
+        database.ReleaseMemory();
         long before = GC.GetTotalMemory(forceFullCollection: false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeHeap.Trim();

@@ -13,4 +13,9 @@ public interface ISqlExecutor
 
     /// <summary>Runs every statement in one transaction: all commit, or none do. One result per statement, in order.</summary>
     Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives back memory the database keeps in this process (caches), after load has passed. Nothing by default.</summary>
+    void ReleaseMemory()
+    {
+    }
 }

@@ -107,6 +107,26 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives back SQLite's page caches (up to 2 MB per connection): idle pooled connections are closed, and the batch
+    /// connection's cache is emptied. After a burst of joins, each pooled connection kept a warm cache for good.
+    /// </summary>
+    public void ReleaseMemory()
+    {
+        using (var pooled = new SqliteConnection(connectionString))
+        {
+            SqliteConnection.ClearPool(pooled);
+        }
+
+        lock (batchLock)
+        {
+            if (batchConnection?.Handle is { } handle)
+            {
+                _ = SQLitePCL.raw.sqlite3_exec(handle, "PRAGMA shrink_memory");
+            }
+        }
+    }
+
     /// <summary>Closes the batch connection. Other calls open and close their own.</summary>
     public void Dispose()
     {
