@@ -190,14 +190,19 @@ test("joins while messages are committed: after the join reply, the live message
   await Promise.all(
     readers.map(async (user) => {
       const socket = connect(server, { token: user.token });
-      while (sending) {
-        const channel = socket.channel("room:random", {});
+      let lastSeq = 0;
+      for (let n = 0; sending; n++) {
+        // Every other join resumes from the newest message seen, as a reconnecting client does.
+        const resume = n % 2 === 1 && lastSeq > 0 ? lastSeq : null;
+        const channel = socket.channel("room:random", resume ? { last_seq: resume } : {});
         const live = [];
         channel.on("new_message", (m) => channel.state === "joined" && live.push(m.seq));
         const { messages } = await reply(channel.join());
         await new Promise((ok) => setTimeout(ok, Math.random() * 20));
         await new Promise((ok) => channel.leave().receive("ok", ok));
-        sessions.push({ history: messages.map((m) => m.seq), live });
+        const session = { resume, history: messages.map((m) => m.seq), live };
+        sessions.push(session);
+        lastSeq = Math.max(lastSeq, ...session.history, ...live);
       }
     }),
   );
@@ -210,6 +215,7 @@ test("joins while messages are committed: after the join reply, the live message
     assert.equal(new Set(seqs).size, seqs.length, `a message twice: ${what}`);
     assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), `not in seq order: ${what}`);
     if (seqs.length > 0) assert.equal(seqs.at(-1) - seqs[0] + 1, seqs.length, `a gap: ${what}`);
+    if (session.resume && seqs.length > 0) assert.equal(seqs[0], session.resume + 1, `not from last_seq on: ${what}`);
   }
 });
 

@@ -4,11 +4,15 @@ namespace Confab.Channels.Internal;
 
 /// <summary>
 /// The library's side of one joined channel: its join_ref, its pub/sub subscription (with the broadcasts held while it
-/// joins), its presences, its end token, and the bookkeeping that lets <see cref="ChannelContext.Stop"/> wait for the running callback's reply.
+/// joins), its presences, its end token, and the bookkeeping that lets <see cref="ChannelContext.Stop"/> wait for the
+/// running callback's reply.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without timers holds nothing to free; channel code may read Ended after the channel ends, so it is never disposed.")]
 internal sealed class ChannelEntry : IBroadcastSubscriber
 {
+    // _state: the closed flag and, below it, how many publishers are delivering to this channel right now.
+    private const int ClosedBit = 1 << 30;
+
     private readonly CancellationTokenSource _ended = new();
     private readonly Lock _gate = new(); // guards the held broadcasts and the presences
     private List<Broadcast>? _held;
@@ -16,8 +20,6 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
     private List<PresenceHandle>? _presences;
     private bool _presencesReleased;
     private IDisposable? _subscription;
-    // The closed flag and, below it, how many publishers are delivering to this channel right now.
-    private const int ClosedBit = 1 << 30;
     private int _state;
     private int _busy;
     private int _stopRequested;
@@ -154,7 +156,9 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
         }
     }
 
-    /// <summary>Stops broadcasts (waiting out deliveries under way) and cancels <see cref="Ended"/>; true only for the first caller.</summary>
+    /// <summary>
+    /// Stops broadcasts (waiting out deliveries under way) and cancels <see cref="Ended"/>; true only for the first caller.
+    /// </summary>
     public bool TryClose()
     {
         if ((Interlocked.Or(ref _state, ClosedBit) & ClosedBit) != 0)

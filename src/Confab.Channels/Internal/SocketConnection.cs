@@ -136,9 +136,9 @@ internal sealed partial class SocketConnection : IBroadcastSubscriber
         RequestClose(WebSocketCloseStatus.InternalServerError, "slow consumer", discardPending: true);
     }
 
-    /// <summary>Queues the shared encoding of a broadcast (built once per protocol version, for all sockets).</summary>
     public ChannelsMetrics Metrics => _runtime.Metrics;
 
+    /// <summary>Queues the shared encoding of a broadcast (built once per protocol version, for all sockets).</summary>
     public void SendBroadcast(Broadcast message)
     {
         byte[]? frame = message.GetFrame(Serializer);
