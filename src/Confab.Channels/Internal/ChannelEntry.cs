@@ -85,30 +85,18 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
 
     /// <summary>
     /// The join succeeded and its reply is queued: counts the channel joined, then sends the broadcasts held during the
-    /// join, in order, those <see cref="Channel.ShouldDeliver"/> keeps. Broadcasts arriving meanwhile wait their turn.
+    /// join, in order, those <see cref="Channel.ShouldDeliver"/> keeps. Publishers arriving meanwhile wait on the gate, at
+    /// most for a queue's worth of frames, then send directly.
     /// </summary>
     public void CompleteJoin()
     {
         Volatile.Write(ref _joined, true);
         Connection.Metrics.ChannelJoined();
-        try
+        lock (_gate)
         {
-            while (true)
+            try
             {
-                List<Broadcast> batch;
-                lock (_gate)
-                {
-                    batch = _held!;
-                    if (batch.Count == 0)
-                    {
-                        _held = null;
-                        return;
-                    }
-
-                    _held = [];
-                }
-
-                foreach (Broadcast message in batch)
+                foreach (Broadcast message in _held!)
                 {
                     if (!IsClosed && Channel.ShouldDeliver(message))
                     {
@@ -116,15 +104,10 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
                     }
                 }
             }
-        }
-        catch
-        {
-            lock (_gate)
+            finally
             {
                 _held = null;
             }
-
-            throw;
         }
     }
 

@@ -73,7 +73,7 @@ public sealed class RoomChannel(
 
         room = found;
         user = socketUser;
-        repliedThroughSeq = Math.Max(lastSeq ?? 0, history.Messages.Count > 0 ? history.Messages.Max(m => m.Seq) : 0);
+        repliedThroughSeq = Math.Max(lastSeq ?? 0, history.Messages.Count > 0 ? history.Messages[^1].Seq : 0); // oldest first
         metrics.Joined("ok");
         var hasMore = lastSeq is not null && history.HasMore ? true : (bool?)null;
         return JoinResult.Ok(JsonPayload.Serialize(new JoinReply(history.Messages, hasMore), ConfabJsonContext.Default.JoinReply));

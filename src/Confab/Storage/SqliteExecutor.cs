@@ -17,6 +17,9 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     /// <summary>Distinct statement texts kept prepared on the batch connection; past this, they are all dropped.</summary>
     private const int MaxPreparedBatchStatements = 64;
 
+    private const string Begin = "BEGIN IMMEDIATE";
+    private const string Commit = "COMMIT";
+
     private readonly string connectionString;
     private readonly Lock batchLock = new();
     private readonly Dictionary<string, PreparedSqliteStatement> prepared = new(StringComparer.Ordinal);
@@ -161,9 +164,6 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
 
         return results;
     }
-
-    private const string Begin = "BEGIN IMMEDIATE";
-    private const string Commit = "COMMIT";
 
     private PreparedSqliteStatement Ready(SqliteConnection connection, string sql)
     {
