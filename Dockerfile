@@ -29,7 +29,8 @@ RUN apt-get update \
     && mkdir /data && chown "$APP_UID" /data
 WORKDIR /app
 COPY --from=build /app ./
-# PORT wins over appsettings.json's Urls (localhost:4000), which would be unreachable from outside the container.
+# Listen on every interface on 8080 (PORT wins over ASPNETCORE_HTTP_PORTS; ASPNETCORE_URLS or --urls over both), not on
+# the default localhost:4000, which would be unreachable from outside the container.
 ENV PORT=8080 \
     ASPNETCORE_HTTP_PORTS=8080 \
     ASPNETCORE_ENVIRONMENT=Production \

@@ -1,5 +1,6 @@
 using Confab.Accounts;
 using Confab.Api;
+using Confab.Hosting;
 using Confab.Messages;
 using Confab.Realtime;
 using Confab.Rooms;
@@ -7,33 +8,39 @@ using Confab.Storage;
 using Confab.Telemetry;
 using Confab.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseContainerPort();
-builder.UseSocketCapacity();
-builder.AddTelemetry();
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolders.ContentRoot(args) });
 
-builder.Services.AddStorage();
-builder.Services.AddAccounts();
-builder.Services.AddRooms();
-builder.Services.AddMessages();
-builder.Services.AddRealtime(builder.Configuration);
-builder.Services.AddApi();
-builder.Services.AddWeb();
+// A bad setting ends here with one line naming it (and exit code 78), not a stack trace.
+return StartupSettings.Run(builder.Configuration, () =>
+{
+    builder.UseListenAddresses();
+    builder.UseSocketCapacity();
+    builder.AddTelemetry();
 
-var app = builder.Build();
+    builder.Services.AddStorage();
+    builder.Services.AddAccounts();
+    builder.Services.AddRooms();
+    builder.Services.AddMessages();
+    builder.Services.AddRealtime(builder.Configuration);
+    builder.Services.AddApi();
+    builder.Services.AddWeb();
 
-app.UseRealtime();
-app.UseErrorPages();
-app.UseSecurityHeaders();
-app.UseAccounts();
-app.MapHealth();
-app.MapTelemetry();
-app.MapAccounts();
-app.MapRooms();
-app.MapMessages();
-app.MapWeb();
+    var app = builder.Build();
+    app.CheckSettings();
 
-app.Run();
+    app.UseRealtime();
+    app.UseErrorPages();
+    app.UseSecurityHeaders();
+    app.UseAccounts();
+    app.MapHealth();
+    app.MapTelemetry();
+    app.MapAccounts();
+    app.MapRooms();
+    app.MapMessages();
+    app.MapWeb();
+
+    app.Run();
+});
 
 /// <summary>The entry point, visible to the test host.</summary>
 public partial class Program;

@@ -39,20 +39,18 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public async Task Development_generates_a_key_under_data_and_keeps_it_across_restarts()
+    public async Task Development_generates_a_key_beside_the_database_and_keeps_it_across_restarts()
     {
         string token;
-        string folder;
         var settings = new Dictionary<string, string?> { ["Confab:Auth:SigningKey"] = null };
         await using (var first = new ConfabFactory(settings, environment: "Development"))
         {
             var client = await first.ClientForNewUserAsync("alice");
             token = client.DefaultRequestHeaders.Authorization!.Parameter!;
-            Assert.True(File.Exists(Path.Combine(first.Folder.Path, "data", "dev_secret_key_base")));
-            folder = first.Folder.Path;
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(first.DatabasePath)!, "dev_secret_key_base")));
 
             // A second app on the same content root and database accepts the first one's token.
-            var key = await File.ReadAllTextAsync(Path.Combine(folder, "data", "dev_secret_key_base"));
+            var key = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(first.DatabasePath)!, "dev_secret_key_base"));
             await using var second = new ConfabFactory(new() { ["Confab:Auth:SigningKey"] = key, ["Storage:DatabasePath"] = first.DatabasePath });
             var again = second.CreateClient();
             again.DefaultRequestHeaders.Authorization = new("Bearer", token);

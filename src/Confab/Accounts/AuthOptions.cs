@@ -1,3 +1,4 @@
+using Confab.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Accounts;
@@ -10,7 +11,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// The secret that signs bearer tokens (at least 32 characters; 64 random bytes in base64 is a good choice).
-    /// Required outside Development; Development generates one and keeps it in <c>data/dev_secret_key_base</c>.
+    /// Required outside Development; Development generates one and keeps it beside the database (<c>data/dev_secret_key_base</c>).
     /// </summary>
     public string? SigningKey { get; set; }
 
@@ -42,7 +43,8 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 }
 
 /// <summary>Fills in <see cref="AuthOptions.SigningKey"/> from <c>SECRET_KEY_BASE</c>, or in Development from a generated file.</summary>
-internal sealed class AuthOptionsSetup(IConfiguration configuration, IHostEnvironment environment) : IPostConfigureOptions<AuthOptions>
+internal sealed class AuthOptionsSetup(IConfiguration configuration, IHostEnvironment environment, IOptions<StorageOptions> storage)
+    : IPostConfigureOptions<AuthOptions>
 {
     public void PostConfigure(string? name, AuthOptions options)
     {
@@ -53,7 +55,8 @@ internal sealed class AuthOptionsSetup(IConfiguration configuration, IHostEnviro
 
         if (string.IsNullOrWhiteSpace(options.SigningKey) && environment.IsDevelopment())
         {
-            options.SigningKey = DevelopmentKey(Path.Combine(environment.ContentRootPath, "data", "dev_secret_key_base"));
+            // Beside the database it protects: data/dev_secret_key_base by default.
+            options.SigningKey = DevelopmentKey(Path.Combine(Path.GetDirectoryName(storage.Value.DatabasePath)!, "dev_secret_key_base"));
         }
     }
 

@@ -1,28 +1,7 @@
-using System.Globalization;
-
 namespace Confab.Api;
 
 public static class ApiSetup
 {
-    /// <summary>
-    /// Honours the container-friendly <c>PORT</c> (listen on all interfaces on that port; it wins over other URL settings).
-    /// <c>DATABASE_PATH</c> and <c>SECRET_KEY_BASE</c> are read where their options are bound.
-    /// </summary>
-    public static WebApplicationBuilder UseContainerPort(this WebApplicationBuilder builder)
-    {
-        if (builder.Configuration["PORT"] is { Length: > 0 } value)
-        {
-            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            {
-                throw new InvalidOperationException($"PORT must be a TCP port number (1-65535), not '{value}'.");
-            }
-
-            builder.WebHost.UseUrls($"http://*:{port}");
-        }
-
-        return builder;
-    }
-
     /// <summary>Every HTTP request body is capped (the JSON API's largest, a 2,000-character message, is far below): 413 beyond.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 

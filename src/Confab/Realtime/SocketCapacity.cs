@@ -1,4 +1,5 @@
 using Confab.Channels;
+using Confab.Hosting;
 using System.Globalization;
 using Microsoft.AspNetCore.Connections;
 
@@ -49,17 +50,17 @@ public static class SocketCapacity
         var options = builder.Configuration.GetSection(SocketCapacityOptions.Section).Get<SocketCapacityOptions>() ?? new SocketCapacityOptions();
         if (options.AcceptBacklog is < 16 or > 65535)
         {
-            throw new InvalidOperationException($"Confab:Server:AcceptBacklog must be between 16 and 65535, not {options.AcceptBacklog}.");
+            throw new SettingException($"Confab:Server:AcceptBacklog is {options.AcceptBacklog}; it must be between 16 and 65535.");
         }
 
         if (options.MaxConnections is < 1)
         {
-            throw new InvalidOperationException($"Confab:Server:MaxConnections must be positive, not {options.MaxConnections}.");
+            throw new SettingException($"Confab:Server:MaxConnections is {options.MaxConnections}; it must be positive.");
         }
 
         if (options.TrimInterval <= TimeSpan.Zero || options.TrimAfterDrop < 1)
         {
-            throw new InvalidOperationException("Confab:Server:TrimInterval and Confab:Server:TrimAfterDrop must be positive.");
+            throw new SettingException($"Confab:Server:TrimInterval is {options.TrimInterval} and Confab:Server:TrimAfterDrop {options.TrimAfterDrop}; both must be positive.");
         }
 
         long maxConnections = options.MaxConnections ?? DefaultMaxConnections();

@@ -15,7 +15,10 @@ public sealed class StorageOptions
     /// </summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
-    /// <summary>The SQLite file, relative to the content root unless absolute. Default <c>data/confab.db</c>.</summary>
+    /// <summary>
+    /// The SQLite file. Default <c>data/confab.db</c>; a relative path is taken from the working directory (where
+    /// <c>dotnet run</c> was typed), and made absolute when the options are bound.
+    /// </summary>
     public string DatabasePath { get; set; } = "data/confab.db";
 
     /// <summary>

@@ -19,6 +19,12 @@ public static class StorageSetup
                 {
                     options.DatabasePath = path;
                 }
+
+                // A relative path is taken from the working directory, as a user who looks for the file expects.
+                if (!string.IsNullOrWhiteSpace(options.DatabasePath))
+                {
+                    options.DatabasePath = Path.GetFullPath(options.DatabasePath);
+                }
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
@@ -26,8 +32,7 @@ public static class StorageSetup
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var root = provider.GetRequiredService<IHostEnvironment>().ContentRootPath;
-            return new SqliteExecutor(Path.Combine(root, options.DatabasePath), options.BusyTimeout);
+            return new SqliteExecutor(options.DatabasePath, options.BusyTimeout);
         });
 
         // The D1 client's own request logging is off: one D1 query would log four lines, and headers carry the token.

@@ -15,7 +15,7 @@ public static class TelemetrySetup
     /// <summary>
     /// Metrics (the <c>Confab</c> meter, ASP.NET Core, Kestrel, the .NET runtime) for Prometheus at <c>/metrics</c>; when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, OTLP export of both and traces of HTTP requests, joins and sends; JSON logs
-    /// outside Development.
+    /// outside Development unless a terminal reads them.
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
@@ -49,10 +49,23 @@ public static class TelemetrySetup
                 .UseOtlpExporter();
         }
 
+        // Outside Development, JSON lines for log collectors; a person at a terminal gets readable lines (the database's path
+        // and the listening address first). Logging:Console:FormatterName chooses either way.
         if (!builder.Environment.IsDevelopment())
         {
             builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(options => options.TimestampFormat = "O");
+            if (builder.Configuration["Logging:Console:FormatterName"] is not null)
+            {
+                builder.Logging.AddConsole();
+            }
+            else if (Console.IsOutputRedirected)
+            {
+                builder.Logging.AddJsonConsole(options => options.TimestampFormat = "O");
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(options => options.TimestampFormat = "HH:mm:ss ");
+            }
         }
 
         if (builder.Configuration.GetValue<int?>($"{TelemetryOptions.Section}:MetricsPort") is { } metricsPort)

@@ -45,10 +45,17 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
-    public static async Task<ServerProcess> StartAsync(string databasePath, string secret, IDictionary<string, string>? environment = null)
+    public static Task<ServerProcess> StartAsync(string databasePath, string secret, IDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = StartInfo(address, databasePath, environment);
+        return StartAsync(address, ["--urls", address.ToString()], databasePath, secret, environment);
+    }
+
+    /// <summary>Starts the server with these command-line arguments (none sets where it listens) and waits until it answers at <paramref name="address"/>.</summary>
+    public static async Task<ServerProcess> StartAsync(
+        Uri address, IReadOnlyList<string> arguments, string databasePath, string secret, IDictionary<string, string>? environment = null)
+    {
+        var start = StartInfo(arguments, databasePath, environment);
         start.Environment["SECRET_KEY_BASE"] = secret;
         var process = Process.Start(start)!;
         var server = new ServerProcess(process, address);
@@ -63,7 +70,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server in the given environment and waits for it to exit by itself (a start-up failure).</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string databasePath, IDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = StartInfo(new Uri($"http://127.0.0.1:{FreePort()}"), databasePath, environment);
+        var start = StartInfo(["--urls", $"http://127.0.0.1:{FreePort()}"], databasePath, environment);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -81,7 +88,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return (process.ExitCode, await output + await error);
     }
 
-    private static ProcessStartInfo StartInfo(Uri address, string databasePath, IDictionary<string, string>? environment)
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> arguments, string databasePath, IDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -91,9 +98,17 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Confab.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(address.ToString());
-        start.Environment.Remove("SECRET_KEY_BASE");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Nothing from the test runner's environment says where to listen, or a test of the defaults would test it instead.
+        foreach (var name in (string[])["SECRET_KEY_BASE", "PORT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS"])
+        {
+            start.Environment.Remove(name);
+        }
+
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DATABASE_PATH"] = databasePath;
         start.Environment["Storage__MigrationsPath"] = Path.Combine(AppContext.BaseDirectory, "db", "migrations");
