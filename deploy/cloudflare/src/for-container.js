@@ -8,6 +8,10 @@
 /** The header the Worker sets, and the one Confab is told to read. */
 export const CLIENT_IP_HEADER = "CF-Connecting-IP";
 
+// @cloudflare/containers' Container.fetch sends a request to whatever container port this header names (its
+// switchPort helper sets it). Only the Worker chooses ports: a visitor's value never reaches the Durable Object.
+const TARGET_PORT_HEADER = "cf-container-target-port";
+
 /**
  * The visitor's address as the edge reported it on the incoming request, or undefined when there is none or it is not
  * one IP address (a value that is not an address is never passed on as one).
@@ -19,12 +23,14 @@ export function edgeClientIp(request) {
 
 /**
  * The request to hand the container: the same method, URL, body and headers (Upgrade included), except that
- * `CF-Connecting-IP` is whatever `clientIp` says, and absent when it says nothing. Whatever the incoming request
- * carried in that header is dropped first, so only the Worker's value reaches the container.
+ * `CF-Connecting-IP` is whatever `clientIp` says, and absent when it says nothing, and that no
+ * `cf-container-target-port` passes. Whatever the incoming request carried in those headers is dropped first, so
+ * only the Worker's value reaches the container.
  */
 export function forContainer(request, clientIp) {
   const headers = new Headers(request.headers);
   headers.delete(CLIENT_IP_HEADER);
+  headers.delete(TARGET_PORT_HEADER);
   if (clientIp) {
     headers.set(CLIENT_IP_HEADER, clientIp);
   }

@@ -161,3 +161,14 @@ test("without the secret the Worker answers 503 itself and never reaches the con
   assert.match(await response.text(), /wrangler secret put SECRET_KEY_BASE/);
   assert.equal(CHAT_SERVER.seen.requests.length, 0);
 });
+
+test("a visitor cannot pick the container's port: cf-container-target-port (which Container.fetch obeys) is dropped", async () => {
+  const CHAT_SERVER = namespace();
+  await worker.fetch(visitorRequest({ edgeIp: "203.0.113.7", headers: { "cf-container-target-port": "9464", accept: "text/plain" } }), {
+    SECRET_KEY_BASE: "a secret",
+    CHAT_SERVER,
+  });
+  const [{ request }] = CHAT_SERVER.seen.requests;
+  assert.equal(request.headers.has("cf-container-target-port"), false);
+  assert.equal(request.headers.get("accept"), "text/plain");
+});
