@@ -17,6 +17,15 @@ export function containerEnv(env) {
     // (for-container.js): per-IP log-in and sign-up limits count visitors, not the Worker.
     Confab__RateLimits__ClientIpHeader: CLIENT_IP_HEADER,
     // The public host name (a wrangler var): a browser's socket must come from a page on it (Origin check).
-    ...(typeof env.PHX_HOST === "string" && env.PHX_HOST.trim() !== "" ? { PHX_HOST: env.PHX_HOST.trim() } : {}),
+    ...(filled(env.PHX_HOST) ? { PHX_HOST: env.PHX_HOST.trim() } : {}),
+    // /metrics is reachable through the Worker like any other path: it answers only with the token (a secret,
+    // `wrangler secret put METRICS_TOKEN`), and without one it is not served at all.
+    ...(filled(env.METRICS_TOKEN)
+      ? { Confab__Telemetry__MetricsToken: env.METRICS_TOKEN }
+      : { Confab__Telemetry__MetricsEnabled: "false" }),
   };
+}
+
+function filled(value) {
+  return typeof value === "string" && value.trim() !== "";
 }

@@ -24,6 +24,7 @@ test("the container runs Confab in Production on port 8080, on D1 at the host th
     Storage__Provider: "D1",
     Storage__D1__BaseUrl: `http://${D1_HOST}`,
     Confab__RateLimits__ClientIpHeader: "CF-Connecting-IP",
+    Confab__Telemetry__MetricsEnabled: "false",
   });
   assert.equal(new URL(env.Storage__D1__BaseUrl).hostname, D1_HOST);
   assert.ok(D1_HOST in registered.call(ChatServer));
@@ -41,6 +42,17 @@ test("PHX_HOST is left out when the var is unset, empty or not a string (Confab 
     const env = containerEnv({ SECRET_KEY_BASE: "a secret", PHX_HOST });
     assert.equal("PHX_HOST" in env, false, `PHX_HOST: ${JSON.stringify(PHX_HOST)}`);
     assert.equal(env.Confab__RateLimits__ClientIpHeader, "CF-Connecting-IP");
+  }
+});
+
+test("/metrics is served only behind the METRICS_TOKEN secret: without one it is turned off, not left open", () => {
+  const withToken = containerEnv({ SECRET_KEY_BASE: "a secret", METRICS_TOKEN: "a metrics token" });
+  assert.equal(withToken.Confab__Telemetry__MetricsToken, "a metrics token");
+  assert.equal("Confab__Telemetry__MetricsEnabled" in withToken, false);
+  for (const METRICS_TOKEN of [undefined, "", " "]) {
+    const env = containerEnv({ SECRET_KEY_BASE: "a secret", METRICS_TOKEN });
+    assert.equal(env.Confab__Telemetry__MetricsEnabled, "false", `METRICS_TOKEN: ${JSON.stringify(METRICS_TOKEN)}`);
+    assert.equal("Confab__Telemetry__MetricsToken" in env, false);
   }
 });
 
