@@ -3,6 +3,7 @@
 import { Container, ContainerProxy, getContainer } from "@cloudflare/containers";
 import { serveD1 } from "./d1-contract.js";
 import { D1_HOST, containerEnv } from "./container-env.js";
+import { edgeClientIp, forContainer } from "./for-container.js";
 
 // Required for outbound handlers: the runtime routes the container's outbound HTTP through it.
 export { ContainerProxy };
@@ -41,8 +42,9 @@ export default {
     }
 
     // One instance holds every room: a Phoenix socket multiplexes rooms, so all of a socket's rooms must live
-    // in one process. HTTP and WebSocket upgrades alike go through the Durable Object, which relays both ends.
-    return getContainer(env.CHAT_SERVER, "main").fetch(request);
+    // in one process. HTTP and WebSocket upgrades alike go through the Durable Object, which relays both ends,
+    // with the visitor's address (from the edge) in CF-Connecting-IP for Confab's per-IP limits.
+    return getContainer(env.CHAT_SERVER, "main").fetch(forContainer(request, edgeClientIp(request)));
   },
 };
 
