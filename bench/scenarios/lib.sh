@@ -17,7 +17,9 @@ build() {
   fi
 }
 
-# start_server USERS ROOMS [NAME=VALUE...]: a fresh database with USERS users and ROOMS rooms, then the server.
+# start_server USERS ROOMS [NAME=VALUE...]: a fresh database with USERS users and ROOMS rooms, then the server. The load
+# generator opens up to 19,900 sockets from a few loopback addresses, as few users: the per-user and per-address socket
+# caps are lifted.
 start_server() {
   local users=$1 rooms=$2
   shift 2
@@ -28,7 +30,8 @@ start_server() {
   (
     cd "$server_dir"
     export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" DATABASE_PATH="$db" \
-      Confab__Messages__RateLimitCount=1000000 Logging__LogLevel__Default=Warning "$@"
+      Confab__Messages__RateLimitCount=1000000 Logging__LogLevel__Default=Warning \
+      Confab__Realtime__MaxSocketsPerUser=1000000 Confab__Realtime__MaxSocketsPerAddress=1000000 "$@"
     exec dotnet Confab.dll --urls "http://127.0.0.1:$port" >"$work/server.log" 2>&1
   ) &
   server_pid=$!

@@ -29,8 +29,17 @@ public abstract class PhoenixSocket
     public abstract void Configure(ChannelRouter router);
 
     /// <summary>
-    /// Authenticates a connection. Runs before the WebSocket upgrade: <see cref="ConnectResult.Refuse"/> answers
+    /// Authenticates a connection. Runs before the WebSocket upgrade: <see cref="ConnectResult.Refuse()"/> answers
     /// <c>GET /socket/websocket?token=…&amp;vsn=2.0.0</c> with a plain HTTP 403 and an empty body.
     /// </summary>
     public abstract ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context);
+
+    /// <summary>
+    /// Called once for every connection <see cref="ConnectAsync"/> accepted, when it has ended: the socket closed, or its
+    /// upgrade failed after the accept. Release here what the connect took (a count of open sockets, say). Runs after
+    /// every channel of the socket has left; it should not throw.
+    /// </summary>
+    public virtual void Disconnected(SocketContext socket)
+    {
+    }
 }

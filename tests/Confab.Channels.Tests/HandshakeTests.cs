@@ -22,6 +22,47 @@ public sealed class HandshakeTests
         Assert.False(response.Headers.ContainsKey("Sec-WebSocket-Accept"));
     }
 
+    [Fact]
+    public async Task A_connect_refused_with_a_status_and_reason_answers_them_as_text_and_is_never_disconnected()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        RawResponse response = await RawHttp.SendAsync(server.BaseAddress, RawHttp.UpgradeRequest(server.BaseAddress, "GET", "/socket/websocket?token=busy&vsn=2.0.0"));
+
+        Assert.Equal(429, response.StatusCode);
+        Assert.Equal(TestSocket.BusyReason, System.Text.Encoding.UTF8.GetString(response.Body));
+        Assert.StartsWith("text/plain", response.Headers["Content-Type"], StringComparison.Ordinal);
+        Assert.False(response.Headers.ContainsKey("Upgrade"));
+        Assert.Empty(server.Probe.Disconnects);
+    }
+
+    [Fact]
+    public async Task Every_accepted_socket_is_disconnected_once_when_it_ends()
+    {
+        await using var server = await TestServer.StartAsync();
+        var first = await server.ConnectAsync();
+        await using (var second = await server.ConnectAsync())
+        {
+            await first.DisposeAsync();
+            await WaitUntilAsync(() => server.Probe.Disconnects.Count == 1);
+        }
+
+        await WaitUntilAsync(() => server.Probe.Disconnects.Count == 2);
+        await Task.Delay(200);
+        Assert.Equal(2, server.Probe.Disconnects.Distinct().Count());
+        Assert.Equal(2, server.Probe.Disconnects.Count);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20);
+        }
+    }
+
     [Theory]
     [InlineData("3.0.0")]
     [InlineData("abc")]

@@ -33,6 +33,8 @@ public sealed class SoakHost : WebApplicationFactory<Confab.Rooms.RoomDirectory>
         builder.UseSetting("Confab:Messages:RateLimitCount", "1000000");
         builder.UseSetting("Confab:RateLimits:LogInsPerIp", "1000000");
         builder.UseSetting("Confab:RateLimits:RegistrationsPerIp", "1000000");
+        builder.UseSetting("Confab:Realtime:MaxSocketsPerUser", "1000000"); // thousands of sockets from 127.0.0.1, as few users
+        builder.UseSetting("Confab:Realtime:MaxSocketsPerAddress", "1000000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }
 

@@ -15,8 +15,8 @@ internal static partial class ChannelsLog
     [LoggerMessage(2, LogLevel.Debug, "Socket {ConnectionId} closed ({CloseStatus}, {Reason}).")]
     public static partial void SocketClosed(ILogger logger, string connectionId, WebSocketCloseStatus? closeStatus, string? reason);
 
-    [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId} refused by the socket's ConnectAsync.")]
-    public static partial void ConnectRefused(ILogger logger, string connectionId);
+    [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId} refused by the socket's ConnectAsync ({StatusCode}).")]
+    public static partial void ConnectRefused(ILogger logger, string connectionId, int statusCode);
 
     [LoggerMessage(4, LogLevel.Debug, "Connection {ConnectionId} refused: unsupported protocol version.")]
     public static partial void UnsupportedVersion(ILogger logger, string connectionId);

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Confab.Channels.Internal;
 
@@ -134,7 +135,9 @@ internal sealed class SocketConnectionHandler(ConnectionDelegate next, IServiceP
             Headers = request.Headers,
         });
         features.Set<IHttpResponseFeature>(response);
-        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        // Only a refusal with a reason writes a body (no buffer until then).
+        var body = new MemoryStream(0);
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body));
         features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
         {
             ConnectionId = connection.ConnectionId,
@@ -151,7 +154,7 @@ internal sealed class SocketConnectionHandler(ConnectionDelegate next, IServiceP
         SocketConnection? socket = await request.Endpoint.AcceptAsync(new DefaultHttpContext(features));
         if (socket is null)
         {
-            await RefuseAsync(connection, response.StatusCode);
+            await RefuseAsync(connection, response, body);
         }
 
         return socket;
@@ -168,11 +171,24 @@ internal sealed class SocketConnectionHandler(ConnectionDelegate next, IServiceP
             ? socket
             : null;
 
-    /// <summary>A refusal: the status with an empty body, as Kestrel would answer it, and the connection closes.</summary>
-    private static async Task RefuseAsync(ConnectionContext connection, int status)
+    /// <summary>A refusal: the status, headers and body the endpoint set, as Kestrel would answer them, and the connection closes.</summary>
+    private static async Task RefuseAsync(ConnectionContext connection, HttpResponseFeature response, MemoryStream body)
     {
-        string answer = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        connection.Transport.Output.Write(Encoding.ASCII.GetBytes(answer));
+        var head = new StringBuilder($"HTTP/1.1 {response.StatusCode} {ReasonPhrases.GetReasonPhrase(response.StatusCode)}\r\n");
+        foreach (var (name, values) in response.Headers)
+        {
+            if (!name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase) && !name.Equals(HeaderNames.Connection, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (string? value in values)
+                {
+                    head.Append(name).Append(": ").Append(value).Append("\r\n");
+                }
+            }
+        }
+
+        head.Append($"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+        connection.Transport.Output.Write(Encoding.UTF8.GetBytes(head.ToString()));
+        connection.Transport.Output.Write(body.GetBuffer().AsSpan(0, (int)body.Length));
         await connection.Transport.Output.FlushAsync();
         await connection.Transport.Output.CompleteAsync();
     }

@@ -10,7 +10,8 @@ namespace Confab.Channels.Internal;
 /// <c>GET {path}/websocket</c>: checks the request, the protocol version and the authToken subprotocol, runs the
 /// application's <see cref="PhoenixSocket.ConnectAsync"/> before the upgrade, then accepts and runs the socket.
 /// Refusals are plain HTTP answers with empty bodies, as Phoenix: 400 (not a WebSocket GET), 403 (origin not allowed,
-/// bad vsn, bad token encoding, refused connect), 503 (shutting down).
+/// bad vsn, bad token encoding, refused connect), 503 (shutting down); a connect refused with a status and a reason
+/// (<see cref="ConnectResult.Refuse(int, string)"/>) answers with those.
 /// </summary>
 internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelRouter router, ChannelsRuntime runtime)
 {
@@ -78,21 +79,39 @@ internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelR
         ConnectResult result = await socket.ConnectAsync(new SocketConnectContext(context, parameters, authToken));
         if (!result.IsAccepted)
         {
-            ChannelsLog.ConnectRefused(runtime.SocketLogger, connectionId);
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            ChannelsLog.ConnectRefused(runtime.SocketLogger, connectionId, result.StatusCode);
+            context.Response.StatusCode = result.StatusCode;
+            if (result.Reason is { } reason)
+            {
+                byte[] body = Encoding.UTF8.GetBytes(reason);
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body);
+            }
+
             return null;
         }
 
-        WebSocket webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var socketContext = new SocketContext(connectionId, result.SocketId, result.Assigns, parameters);
+        WebSocket webSocket;
+        try
         {
-            // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
-            SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
-            DangerousEnableCompression = false,
+            webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                // phoenix.js (and browsers) fail the handshake unless the server selects a subprotocol they offered.
+                SubProtocol = offeredPhoenix ? PhoenixSubprotocol : null,
+                DangerousEnableCompression = false,
 
-            // No WebSocket-level keep-alive frames (and no timer per socket for them): Phoenix clients heartbeat, and a
-            // socket that stays silent past ChannelOptions.IdleTimeout is closed.
-            KeepAliveInterval = TimeSpan.Zero,
-        });
+                // No WebSocket-level keep-alive frames (and no timer per socket for them): Phoenix clients heartbeat, and a
+                // socket that stays silent past ChannelOptions.IdleTimeout is closed.
+                KeepAliveInterval = TimeSpan.Zero,
+            });
+        }
+        catch
+        {
+            socket.Disconnected(socketContext);
+            throw;
+        }
 
         var fromConnection = context.Features.Get<IHttpWebSocketFeature>() as ConnectionWebSocketFeature;
         HoldingStream? stream = fromConnection?.Stream ?? (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
@@ -105,7 +124,7 @@ internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelR
             webSocket,
             stream,
             serializer,
-            new SocketContext(connectionId, result.SocketId, result.Assigns, parameters),
+            socketContext,
             router,
             context.RequestServices,
             runtime);
@@ -127,6 +146,7 @@ internal sealed class SocketEndpoint(string path, PhoenixSocket socket, ChannelR
         {
             runtime.Registry.Unregister(connection);
             connection.DisposeWebSocket();
+            socket.Disconnected(connection.Socket);
         }
     }
 

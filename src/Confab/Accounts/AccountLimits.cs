@@ -41,6 +41,12 @@ public sealed class AccountLimitOptions
     /// Default none: the connection's remote address. Set it only when every request passes through that proxy.
     /// </summary>
     public string? ClientIpHeader { get; set; }
+
+    /// <summary>The client's address: <see cref="ClientIpHeader"/>'s first value when set and sent (up to 64 characters), else the connection's.</summary>
+    public string ClientAddress(HttpContext context) =>
+        ClientIpHeader is { } header && context.Request.Headers[header].FirstOrDefault() is { Length: > 0 and <= 64 } forwarded
+            ? forwarded
+            : context.Connection.RemoteIpAddress?.ToString() ?? "";
 }
 
 /// <summary>
@@ -149,9 +155,6 @@ internal static class AccountLimitsSetup
             return RateLimitPartition.GetNoLimiter("not a post");
         }
 
-        var ip = options.ClientIpHeader is { } header && context.Request.Headers[header].FirstOrDefault() is { Length: > 0 and <= 64 } forwarded
-            ? forwarded
-            : context.Connection.RemoteIpAddress?.ToString() ?? "";
-        return RateLimitPartition.GetSlidingWindowLimiter("ip " + ip, _ => AccountLimits.Window(permits, window));
+        return RateLimitPartition.GetSlidingWindowLimiter("ip " + options.ClientAddress(context), _ => AccountLimits.Window(permits, window));
     }
 }

@@ -15,6 +15,21 @@ public sealed class RealtimeOptions
     [Range(1, 5000, ErrorMessage = "Confab:Realtime:JoinBacklog must be between 1 and 5000.")]
     public int JoinBacklog { get; set; } = 500;
 
+    /// <summary>
+    /// Sockets one user may hold open at once (every tab and device counts one); a connect beyond is refused before the
+    /// upgrade with 429. Default 50.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "Confab:Realtime:MaxSocketsPerUser must be between 1 and 1000000.")]
+    public int MaxSocketsPerUser { get; set; } = 50;
+
+    /// <summary>
+    /// Sockets one client address may hold open at once, whoever signed in (the address from
+    /// <c>Confab:RateLimits:ClientIpHeader</c> when set); a connect beyond is refused before the upgrade with 429. Default 500:
+    /// an office behind one NAT address fits, one machine cannot take every connection the process has.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "Confab:Realtime:MaxSocketsPerAddress must be between 1 and 1000000.")]
+    public int MaxSocketsPerAddress { get; set; } = 500;
+
     /// <summary>At most one <c>user_typing</c> per user per room per this interval is forwarded. Default 1 s.</summary>
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

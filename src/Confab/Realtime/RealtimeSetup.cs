@@ -19,6 +19,7 @@ public static class RealtimeSetup
         services.AddPhoenixSocket<UserSocket>();
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TypingThrottle>();
+        services.AddSingleton<SocketQuota>();
         services.AddHostedService<RoomBroadcasts>();
         return services;
     }

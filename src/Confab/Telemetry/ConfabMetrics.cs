@@ -33,6 +33,7 @@ public sealed class ConfabMetrics
     private readonly Histogram<double> commitDuration;
     private readonly Counter<long> joins;
     private readonly Histogram<double> statementDuration;
+    private readonly Counter<long> socketsRefused;
 
     public ConfabMetrics(IMeterFactory meterFactory, PresenceTracker? presence = null)
     {
@@ -48,6 +49,7 @@ public sealed class ConfabMetrics
         joins = meter.CreateCounter<long>("confab.channel.joins", "{join}", "Room joins, by outcome.");
         statementDuration = meter.CreateHistogram<double>("confab.db.statement.duration", "s", "Time to run one statement or batch, by operation.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+        socketsRefused = meter.CreateCounter<long>("confab.sockets.refused", "{socket}", "Socket connects refused before the upgrade, by reason.");
         if (presence is not null)
         {
             meter.CreateObservableUpDownCounter("confab.presence.tracked", () => presence.TrackedCount, "{presence}", "Presences tracked now.");
@@ -69,6 +71,9 @@ public sealed class ConfabMetrics
     }
 
     public void Joined(string outcome) => joins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>A connect refused: <c>user_limit</c> or <c>address_limit</c> (too many open sockets).</summary>
+    public void SocketRefused(string reason) => socketsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void StatementRan(string operation, TimeSpan duration) =>
         statementDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

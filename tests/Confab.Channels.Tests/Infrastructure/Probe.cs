@@ -13,6 +13,9 @@ public sealed class Probe : IDisposable
 
     public SocketConnectContext? LastConnect { get; set; }
 
+    /// <summary>The connection ids <see cref="PhoenixSocket.Disconnected"/> was called with, in order.</summary>
+    public ConcurrentQueue<string> Disconnects { get; } = new();
+
     public IReadOnlyCollection<string> Events => _events;
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);

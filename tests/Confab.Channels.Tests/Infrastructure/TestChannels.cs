@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace Confab.Channels.Tests.Infrastructure;
 
-/// <summary>Accepts <c>token=good</c> (or the authToken <c>s3cr3t-token?</c>); refuses everything else.</summary>
+/// <summary>
+/// Accepts <c>token=good</c> (or the authToken <c>s3cr3t-token?</c>); refuses <c>token=busy</c> with 429 and a reason, and
+/// everything else with a plain 403. Every accepted socket's end is recorded in <see cref="Probe.Disconnects"/>.
+/// </summary>
 public sealed class TestSocket(Probe probe) : PhoenixSocket
 {
     public const string GoodAuthToken = "s3cr3t-token?";
@@ -22,10 +25,19 @@ public sealed class TestSocket(Probe probe) : PhoenixSocket
         probe.LastConnect = context;
         bool accepted = context.AuthToken == GoodAuthToken
             || (context.Params.TryGetValue("token", out string? token) && token == "good");
+        if (context.Params.GetValueOrDefault("token") == "busy")
+        {
+            return ValueTask.FromResult(ConnectResult.Refuse(429, BusyReason));
+        }
+
         return ValueTask.FromResult(accepted
             ? ConnectResult.Accept(context.Params.GetValueOrDefault("user"), context.Params.GetValueOrDefault("id"))
             : ConnectResult.Refuse());
     }
+
+    public const string BusyReason = "Too busy: try again — later.";
+
+    public override void Disconnected(SocketContext socket) => probe.Disconnects.Enqueue(socket.ConnectionId);
 }
 
 /// <summary>

@@ -88,7 +88,7 @@ public sealed partial class MetricsTests
     }
 
     /// <summary>The value of one Prometheus sample, e.g. <c>confab_messages_rejected_total{...reason="rate_limit"...} 3</c>.</summary>
-    private static double Value(string metrics, string name, string? label = null)
+    internal static double Value(string metrics, string name, string? label = null)
     {
         foreach (var line in metrics.Split('\n'))
         {
