@@ -37,13 +37,4 @@ public sealed class SocketCapacityTests
         Assert.NotEqual(500, limits.MaxConcurrentConnections); // Kestrel:Limits is Kestrel's to apply
         Assert.Equal(500, limits.MaxConcurrentUpgradedConnections);
     }
-
-    [Fact]
-    public async Task A_backlog_out_of_range_stops_the_start_naming_the_setting()
-    {
-        await using var app = new ConfabFactory(new() { ["Confab:Server:AcceptBacklog"] = "5" });
-
-        var error = Assert.Throws<InvalidOperationException>(() => app.Services);
-        Assert.Contains("Confab:Server:AcceptBacklog", error.Message, StringComparison.Ordinal);
-    }
 }

@@ -16,7 +16,7 @@ let server;
 before(async () => {
   if (!process.env.CONFAB_LOCAL_D1_NETNS) throw new Error("run inside deploy/cloudflare/local-d1.sh: PORT listens on every interface");
   if (!existsSync(published)) throw new Error(`${published} is missing: deploy/docker-build-stage.sh artifacts/publish (test.sh does)`);
-  server = await startServer({ dll: published, viaPort: true, env: { ASPNETCORE_HTTP_PORTS: "8080" } });
+  server = await startServer({ dll: published, listenVia: "PORT", env: { ASPNETCORE_HTTP_PORTS: "8080" } });
 });
 after(async () => {
   disconnectAll();
@@ -42,4 +42,14 @@ test("the published build listens on PORT, answers /healthz, and on SIGTERM clos
   const history = await fetch(`${server.url}/api/rooms/general/messages?after_seq=0`, { headers: { authorization: `Bearer ${alice.token}` } });
   assert.deepEqual((await history.json()).messages.map((m) => [m.seq, m.content]), [[acked.seq, "before the restart"]]);
   await postMessage(server, alice, "general", "after the restart");
+});
+
+test("with only ASPNETCORE_HTTP_PORTS, as the official .NET images set it, the published build listens there", { timeout: 60_000 }, async () => {
+  const own = await startServer({ dll: published, listenVia: "ASPNETCORE_HTTP_PORTS" });
+  try {
+    assert.equal((await fetch(`${own.url}/healthz`)).status, 200);
+    assert.match(own.output(), new RegExp(`Now listening on: http://\\[::\\]:${new URL(own.url).port}`));
+  } finally {
+    await own.close();
+  }
 });

@@ -38,10 +38,11 @@ export async function freePort() {
 }
 
 /**
- * Starts Confab; `restart()` starts it again on the same port and database. `viaPort` gives the port as the container
- * image does (PORT, which listens on every interface: only inside a loopback-only namespace, see tests/clients/isolated).
+ * Starts Confab; `restart()` starts it again on the same port and database. `listenVia` says how it is told the port:
+ * `--urls` on 127.0.0.1 (default), or `PORT` (as the container image does) or `ASPNETCORE_HTTP_PORTS` (as the official
+ * .NET images do), which listen on every interface: only inside a loopback-only namespace, see tests/clients/isolated.
  */
-export async function startServer({ env = {}, dll = builtDll, viaPort = false } = {}) {
+export async function startServer({ env = {}, dll = builtDll, listenVia = "--urls" } = {}) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: publish Confab first (dotnet publish src/Confab -c Release -o artifacts/confab)`);
   if (d1Url) await resetD1();
   const folder = mkdtempSync(join(tmpdir(), "confab-clients-"));
@@ -58,10 +59,11 @@ export async function startServer({ env = {}, dll = builtDll, viaPort = false } 
     Confab__RateLimits__RegistrationsPerIp: "100000",
     Confab__RateLimits__LogInsPerIp: "100000",
     ...(d1Url ? { Storage__Provider: "D1", Storage__D1__BaseUrl: d1Url } : {}),
-    ...(viaPort ? { PORT: String(port) } : {}),
+    ...(listenVia === "--urls" ? {} : { [listenVia]: String(port) }),
     ...env,
   };
-  const args = viaPort ? [dll] : [dll, "--urls", url];
+  for (const name of ["PORT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"]) if (name !== listenVia && !(name in env)) delete childEnv[name];
+  const args = listenVia === "--urls" ? [dll, "--urls", url] : [dll];
   let child;
   let output = "";
 
