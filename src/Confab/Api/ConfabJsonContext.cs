@@ -8,7 +8,7 @@ using Confab.Rooms;
 namespace Confab.Api;
 
 /// <summary>Every JSON shape Confab reads or writes, source-generated, in snake_case (<c>inserted_at</c>, <c>client_id</c>).</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, Converters = [typeof(RoomEventEntryConverter)])]
 [JsonSerializable(typeof(TokenPayload))]
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(CredentialsRequest))]
@@ -20,6 +20,13 @@ namespace Confab.Api;
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(Message))]
 [JsonSerializable(typeof(MessagePage))]
+[JsonSerializable(typeof(MessageUpdated))]
+[JsonSerializable(typeof(MessageDeleted))]
+[JsonSerializable(typeof(ReactionChanged))]
+[JsonSerializable(typeof(RoomEventEntry))]
+[JsonSerializable(typeof(RoomEventPage))]
+[JsonSerializable(typeof(EditMessageRequest))]
+[JsonSerializable(typeof(SeqReply))]
 [JsonSerializable(typeof(JoinReply))]
 [JsonSerializable(typeof(MessageAck))]
 [JsonSerializable(typeof(UserTyping))]
@@ -43,4 +50,6 @@ public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, UserR
 
 public sealed record CreateRoomRequest(string? Name, string? Description);
 
-public sealed record PostMessageRequest(string? Content, string? ClientId);
+public sealed record PostMessageRequest(string? Content, string? ClientId, long? ReplyTo = null);
+
+public sealed record EditMessageRequest(string? Content);

@@ -14,6 +14,13 @@ public static class Problems
     public static IResult NotFound(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
 
+    public static IResult Forbidden(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: detail);
+
+    /// <summary>422 without field errors: the request is well-formed but cannot be done as things are.</summary>
+    public static IResult Unprocessable(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be done.", detail: detail);
+
     public static IResult Unauthorized(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: detail);
 

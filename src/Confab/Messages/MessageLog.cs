@@ -8,13 +8,13 @@ using Microsoft.Extensions.Options;
 namespace Confab.Messages;
 
 /// <summary>
-/// The one way messages get stored. A single writer takes everything queued, commits it in one transaction
-/// (group commit), gives each message its room's next <c>seq</c> at commit, and only then completes each send:
-/// acked means committed.
+/// The one way room changes get stored: messages posted, edited and deleted, reactions added and removed. A single
+/// writer takes everything queued, commits it in one transaction (group commit) through <see cref="ChatStore.CommitAsync"/>,
+/// gives each event its room's next <c>seq</c> at commit, and only then completes each change: acked means committed.
 /// </summary>
 /// <remarks>
-/// A <c>client_id</c> makes a send idempotent: a retry with a key the sender already used stores nothing and
-/// returns the original message. When a batch fails, its messages are retried one by one, so one bad message
+/// A <c>client_id</c> makes a post idempotent: a retry with a key the sender already used stores nothing and
+/// returns the original message. When a batch fails, its changes are retried one by one, so one bad change
 /// (say, for a room deleted meanwhile) fails alone.
 /// </remarks>
 public sealed partial class MessageLog : IHostedService, IAsyncDisposable
@@ -24,7 +24,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     private readonly TimeProvider time;
     private readonly ILogger<MessageLog> logger;
     private readonly int maxBatchSize;
-    private readonly Channel<PendingMessage> queue;
+    private readonly Channel<PendingChange> queue;
     private Task? writer;
 
     public MessageLog(ChatStore store, TimeProvider time, IOptions<MessageLogOptions> options, ConfabMetrics metrics, ILogger<MessageLog> logger)
@@ -34,7 +34,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         this.time = time;
         this.logger = logger;
         maxBatchSize = options.Value.MaxBatchSize;
-        queue = Channel.CreateBounded<PendingMessage>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        queue = Channel.CreateBounded<PendingChange>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -42,19 +42,38 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs on the writer after each commit, with the messages it stored, in commit order (so in <c>seq</c> order per
+    /// Runs on the writer after each commit, with the events it stored, in commit order (so in <c>seq</c> order per
     /// room), before their senders are answered. Handlers must be quick and must not throw: they publish, nothing more.
     /// </summary>
-    public event Action<IReadOnlyList<CommittedMessage>>? Committed;
+    public event Action<IReadOnlyList<CommittedEvent>>? Committed;
 
     /// <summary>
     /// Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).
     /// <paramref name="receivedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp, default now) starts its latency clock.
     /// </summary>
     public async ValueTask<AppendResult> AppendAsync(
-        Room room, MessageAuthor author, string content, string? clientId, long receivedAt = 0, CancellationToken cancellationToken = default)
+        Room room, MessageAuthor author, string content, string? clientId, long receivedAt = 0, ReplyPreview? replyTo = null,
+        CancellationToken cancellationToken = default)
     {
-        var pending = new PendingMessage(room, author, content, clientId, receivedAt == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : receivedAt);
+        var post = new PostMessage(room, author, content, clientId, replyTo);
+        if (await CommitAsync(post, receivedAt, cancellationToken) is { Payload: Message message })
+        {
+            return new AppendResult(message, Duplicate: false);
+        }
+
+        // A repeated client_id: the original was committed earlier (or earlier in the same batch).
+        return await store.GetMessageByClientIdAsync(author.Id, clientId!, cancellationToken) is { } original
+            ? new AppendResult(original, Duplicate: true)
+            : throw new StorageException("The message was neither stored nor found.", StorageErrorKind.Unavailable);
+    }
+
+    /// <summary>
+    /// Queues a change and completes once its transaction committed: with the event it made, or null when it no longer
+    /// applied (a message gone, deleted or not the actor's; a reaction already there or not there; a repeated client_id).
+    /// </summary>
+    public async ValueTask<CommittedChange?> CommitAsync(RoomChange change, long receivedAt = 0, CancellationToken cancellationToken = default)
+    {
+        var pending = new PendingChange(change, receivedAt == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : receivedAt);
         if (!queue.Writer.TryWrite(pending))
         {
             try
@@ -69,7 +88,6 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
         return await pending.Completion.Task.WaitAsync(cancellationToken);
     }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (writer is null)
@@ -117,7 +135,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     // fan-out of 100,000 deliveries/s at only 20 commits/s, a core the sockets needed.
     private void Write()
     {
-        var batch = new List<PendingMessage>(maxBatchSize);
+        var batch = new List<PendingChange>(maxBatchSize);
         using var signal = new ManualResetEventSlim(initialState: false, spinCount: 0);
         Action wake = signal.Set;
         void Block<TAwaiter>(TAwaiter awaiter)
@@ -140,9 +158,13 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
         while (More(queue.Reader.WaitToReadAsync()))
         {
-            while (batch.Count < maxBatchSize && queue.Reader.TryRead(out var pending))
+            // Up to maxBatchSize statements (a post is one; an edit, four): D1 runs at most 1,000 per batch.
+            var statements = 0;
+            while (queue.Reader.TryPeek(out var next) && (batch.Count == 0 || statements + RoomChangeBatch.StatementsOf(next.Change) <= maxBatchSize)
+                && queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
+                statements += RoomChangeBatch.StatementsOf(pending.Change);
             }
 
             try
@@ -169,27 +191,25 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<PendingMessage> batch)
+    private async Task CommitAsync(List<PendingChange> batch)
     {
-        // One timestamp per batch, formatted once: every message of a commit is stored at the same instant.
-        var now = DbTime.ToText(time.GetUtcNow());
-        var insertedAt = DbTime.Parse(now);
-        var inserts = new MessageInserts(batch.Count);
-        foreach (var pending in batch)
-        {
-            inserts.Add(pending.Room.Id, pending.Author.Id, pending.Content, pending.ClientId, now);
-        }
-
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        StoredMessage?[] stored;
+        CommittedChange?[] outcomes;
         try
         {
-            stored = inserts.Read(await store.Executor.BatchAsync(inserts.Statements()));
+            var changes = new RoomChange[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                changes[i] = batch[i].Change;
+            }
+
+            // One timestamp per batch: every event of a commit is stored at the same instant.
+            outcomes = await store.CommitAsync(changes, time.GetUtcNow());
             metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch (StorageException e) when (batch.Count > 1 && e.Kind != StorageErrorKind.Unavailable)
         {
-            // One bad message must not sink the others: commit each on its own.
+            // One bad change must not sink the others: commit each on its own.
             LogBatchSplit(logger, e, batch.Count);
             foreach (var pending in batch)
             {
@@ -206,15 +226,13 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             return;
         }
 
-        var committed = new List<CommittedMessage>(batch.Count);
+        var committed = new List<CommittedEvent>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            if (stored[i] is { } row)
+            if (outcomes[i] is { } outcome)
             {
                 var pending = batch[i];
-                var message = pending.ToMessage(row.Id, row.Seq, insertedAt);
-                pending.Result = new AppendResult(message, Duplicate: false);
-                committed.Add(new CommittedMessage(pending.Room, message, pending.ReceivedAt));
+                committed.Add(new CommittedEvent(pending.Change.Room, outcome.Event, outcome.Payload, pending.ReceivedAt));
                 metrics.MessageReached(ConfabMetricsStages.Committed, pending.ReceivedAt);
             }
         }
@@ -224,25 +242,9 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             Committed?.Invoke(committed);
         }
 
-        foreach (var pending in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (pending.Result is { } result)
-            {
-                pending.Completion.TrySetResult(result);
-            }
-            else
-            {
-                // A repeated client_id: the original was committed earlier (or earlier in this batch).
-                var original = await store.GetMessageByClientIdAsync(pending.Author.Id, pending.ClientId!);
-                if (original is null)
-                {
-                    pending.Completion.TrySetException(new StorageException("The message was neither stored nor found.", StorageErrorKind.Unavailable));
-                }
-                else
-                {
-                    pending.Completion.TrySetResult(new AppendResult(original, Duplicate: true));
-                }
-            }
+            batch[i].Completion.TrySetResult(outcomes[i]);
         }
     }
 
@@ -252,29 +254,18 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "A batch of {Count} messages was refused; committing them one by one.")]
     private static partial void LogBatchSplit(ILogger logger, Exception exception, int count);
 
-    private sealed class PendingMessage(Room room, MessageAuthor author, string content, string? clientId, long receivedAt)
+    private sealed class PendingChange(RoomChange change, long receivedAt)
     {
+        public RoomChange Change => change;
+
         public long ReceivedAt => receivedAt;
 
-        public Room Room => room;
-
-        public MessageAuthor Author => author;
-
-        public string Content => content;
-
-        public string? ClientId => clientId;
-
-        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public AppendResult? Result { get; set; }
-
-        public Message ToMessage(long id, long seq, DateTime insertedAt) =>
-            new(id, room.Id, seq, content, author, insertedAt, clientId);
+        public TaskCompletionSource<CommittedChange?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 
-/// <summary>A message just committed, with its room (for the topic it is broadcast on) and when it was received.</summary>
-public sealed record CommittedMessage(Room Room, Message Message, long ReceivedAt);
+/// <summary>An event just committed, with its room (for the topic it is broadcast on) and when its change was received.</summary>
+public sealed record CommittedEvent(Room Room, string Event, IRoomEvent Payload, long ReceivedAt);
 
 /// <summary>A committed message; <see cref="Duplicate"/> when it was stored by an earlier send with the same client_id.</summary>
 public sealed record AppendResult(Message Message, bool Duplicate);

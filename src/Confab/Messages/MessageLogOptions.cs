@@ -8,7 +8,8 @@ public sealed class MessageLogOptions
     public const string Section = "Confab:MessageLog";
 
     /// <summary>
-    /// The most messages committed in one transaction (one D1 <c>batch</c>). Default 990, the most D1 takes: a batch
+    /// The most statements of changes committed in one transaction (one D1 <c>batch</c>): a message posted is one, a
+    /// reaction two, a delete three, an edit four; a batch holds at least one change. Default 990, the most D1 takes: a batch
     /// holds what queued while the one before committed, so the cap only matters when the writer fell behind, and a
     /// larger one lets it catch up sooner (25,000 messages/s over sockets: reply p99 52 and 36 ms with 1,000, 51 and 639 ms
     /// with 256). 1 turns group commit off (one transaction per message), which only benchmarks want.
@@ -22,8 +23,8 @@ public sealed class MessageLogOptions
 }
 
 /// <summary>
-/// On D1 a group commit is one Worker invocation, which may run at most 1,000 queries: one per message, plus one per
-/// 100 rooms of the batch (<see cref="Storage.MessageInserts"/>), so 990 messages (in up to 990 rooms) at most.
+/// On D1 a group commit is one Worker invocation, which may run at most 1,000 queries: one per message (up to four per
+/// other change), plus one per 100 rooms of the batch (<see cref="Storage.RoomChangeBatch"/>), so 990 at most.
 /// </summary>
 internal sealed class MessageLogOptionsValidator(Microsoft.Extensions.Options.IOptions<Storage.StorageOptions> storage)
     : Microsoft.Extensions.Options.IValidateOptions<MessageLogOptions>

@@ -8,13 +8,14 @@ using Confab.Telemetry;
 namespace Confab.Realtime;
 
 /// <summary>
-/// Publishes every committed message as <c>new_message</c> on <c>room:&lt;slug&gt;</c>, once, in commit order, whichever
-/// transport posted it. The payload is encoded once here; sockets write those bytes, and in-process subscribers (the web UI)
-/// get the <see cref="Message"/> itself as <see cref="Broadcast.Value"/>.
+/// Publishes every committed room event (<c>new_message</c>, <c>message_updated</c>, <c>message_deleted</c>,
+/// <c>reaction_added</c>, <c>reaction_removed</c>) on <c>room:&lt;slug&gt;</c>, once, in commit order (so in seq order), whichever
+/// transport made it. The payload is encoded once here; sockets write those bytes, and in-process subscribers (the web UI)
+/// get the event itself (<see cref="IRoomEvent"/>) as <see cref="Broadcast.Value"/>.
 /// </summary>
 public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ConfabMetrics metrics, ILogger<RoomBroadcasts> logger) : IHostedService
 {
-    public const string NewMessageEvent = "new_message";
+    public const string NewMessageEvent = RoomEventNames.NewMessage;
     public const string TypingEvent = "user_typing";
 
     public static string Topic(string slug) => RoomChannel.TopicPrefix + slug;
@@ -24,6 +25,10 @@ public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, Confa
     /// <summary>A broadcast's value: the object itself when it was published in this process, else decoded from its JSON.</summary>
     public static T? Read<T>(Broadcast broadcast, JsonTypeInfo<T> type) where T : class =>
         broadcast.Value as T ?? JsonSerializer.Deserialize(broadcast.Payload.Utf8.Span, type);
+
+    /// <summary>A room event's payload (the object itself when published in this process); null for typing and presence.</summary>
+    public static IRoomEvent? ReadEvent(Broadcast broadcast) =>
+        broadcast.Value as IRoomEvent ?? RoomEventJson.Read(broadcast.Event, broadcast.Payload.Utf8.Span);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,12 +42,11 @@ public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, Confa
         return Task.CompletedTask;
     }
 
-    private void Publish(IReadOnlyList<CommittedMessage> committed)
+    private void Publish(IReadOnlyList<CommittedEvent> committed)
     {
-        foreach (var (room, message, receivedAt) in committed)
+        foreach (var (room, name, payload, receivedAt) in committed)
         {
-            var payload = JsonPayload.Serialize(message, ConfabJsonContext.Default.Message);
-            var published = pubSub.BroadcastAsync(new Broadcast(Topic(room.Slug), NewMessageEvent, payload, message));
+            var published = pubSub.BroadcastAsync(new Broadcast(Topic(room.Slug), name, RoomEventJson.Payload(payload), payload));
             if (published.IsCompletedSuccessfully)
             {
                 metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);

@@ -10,13 +10,17 @@ using Microsoft.Extensions.Options;
 namespace Confab.Realtime;
 
 /// <summary>
-/// The room channel, topic <c>room:&lt;slug&gt;</c> (the contract is in DESIGN.md).
+/// The room channel, topic <c>room:&lt;slug&gt;</c> (the contract is in docs/protocol.md).
 /// <list type="bullet">
-/// <item><c>phx_join</c> <c>{}</c> or <c>{"last_seq": 7}</c>: ok <c>{"messages": [...]}</c> (the newest 50, or everything after 7 up to 500,
-/// then <c>"has_more": true</c>); error <c>{"reason": "room not found"}</c> or <c>{"reason": "unauthorized"}</c>.</item>
-/// <item><c>new_message</c> <c>{"content": "hi", "client_id": "k1"}</c>: ok <c>{"message_id": 42, "seq": 7}</c> once committed, and
-/// <c>new_message</c> broadcast to the room; error <c>{"errors": {...}}</c>, or, rate limited,
+/// <item><c>phx_join</c> <c>{}</c> or <c>{"last_seq": 7}</c>: ok <c>{"messages": [...], "last_seq": 12}</c> (the newest 50; or, after
+/// 7, the messages and <c>"events": [...]</c>, every event after 7 up to 500, then <c>"has_more": true</c>); error
+/// <c>{"reason": "room not found"}</c> or <c>{"reason": "unauthorized"}</c>.</item>
+/// <item><c>new_message</c> <c>{"content": "hi", "client_id": "k1", "reply_to": 41}</c>: ok <c>{"message_id": 42, "seq": 7}</c> once
+/// committed, and <c>new_message</c> broadcast to the room; error <c>{"errors": {...}}</c>, <c>{"reason": ...}</c>, or, rate limited,
 /// <c>{"reason": "Too many messages. Please slow down.", "retry_after_ms": 4200}</c>.</item>
+/// <item><c>edit_message</c> <c>{"message_id", "content"}</c>, <c>delete_message</c> <c>{"message_id"}</c>, <c>add_reaction</c> /
+/// <c>remove_reaction</c> <c>{"message_id", "emoji"}</c>: ok <c>{"seq": 9}</c> (<c>{}</c> when nothing changed) and the event
+/// broadcast; error <c>{"reason": ...}</c>.</item>
 /// <item><c>typing</c> <c>{}</c>: no reply; the others get <c>user_typing</c> <c>{"user_id": 3, "username": "alice"}</c>.</item>
 /// </list>
 /// Presence: each joined channel is one meta <c>{"online_at", "username"}</c> under the user's id.
@@ -24,13 +28,14 @@ namespace Confab.Realtime;
 /// (<c>phx_close</c>): nothing more is sent or received on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, ChatStore store, MessagePoster poster, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options,
+    RoomDirectory rooms, ChatStore store, MessageActions actions, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options,
     ConfabMetrics metrics)
     : Channel, IDisposable
 {
     public const string TopicPrefix = "room:";
     public const string RateLimitedReason = "Too many messages. Please slow down.";
     public const string TokenExpiredReason = "token expired";
+    public const string NotSavedReason = "the message could not be saved; please retry";
     private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(30);
 
     private Room? room;
@@ -67,29 +72,34 @@ public sealed class RoomChannel(
             lastSeq = seq;
         }
 
-        var history = lastSeq is { } after
-            ? await store.ListMessagesAfterAsync(found.Id, after, beforeSeq: null, options.Value.JoinBacklog, cancellationToken)
-            : await store.ListMessagesBeforeAsync(found.Id, beforeSeq: null, options.Value.JoinHistory, cancellationToken);
-
+        // The history, the events and the newest seq are read at one instant, so the reply covers exactly the events up to
+        // its last_seq (or up to the backlog's last, when cut).
+        var snapshot = await store.ReadRoomAsync(found.Id, lastSeq, options.Value.JoinHistory, options.Value.JoinBacklog, cancellationToken);
         room = found;
         user = socketUser;
-        repliedThroughSeq = Math.Max(lastSeq ?? 0, history.Messages.Count > 0 ? history.Messages[^1].Seq : 0); // oldest first
+        repliedThroughSeq = snapshot.Events is { HasMore: true } cut ? Math.Max(lastSeq ?? 0, cut.Events[^1].Payload.Seq) : snapshot.LastSeq;
         metrics.Joined("ok");
-        var hasMore = lastSeq is not null && history.HasMore ? true : (bool?)null;
-        return JoinResult.Ok(JsonPayload.Serialize(new JoinReply(history.Messages, hasMore), ConfabJsonContext.Default.JoinReply));
+        var hasMore = snapshot.Events is { HasMore: true } || (lastSeq is not null && snapshot.Messages.HasMore) ? true : (bool?)null;
+        return JoinResult.Ok(JsonPayload.Serialize(
+            new JoinReply(snapshot.Messages.Messages, snapshot.LastSeq, snapshot.Events?.Events, hasMore), ConfabJsonContext.Default.JoinReply));
     }
 
-    // A message committed while the join read its history is in the reply, and its broadcast may come after it (held
-    // during the join, or published a moment after the commit): sent once. The room publishes in seq order, so once a
-    // newer message came, every later one is newer too and nothing more is read.
+    // An event committed while the join read the room is in the reply, and its broadcast may come after it (held during the
+    // join, or published a moment after the commit): sent once. The room publishes in seq order, so once a newer event
+    // came, every later one is newer too and nothing more is read.
     public override bool ShouldDeliver(Broadcast broadcast)
     {
-        if (caughtUp || broadcast.Event != RoomBroadcasts.NewMessageEvent)
+        if (caughtUp)
         {
             return true;
         }
 
-        if (RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message && message.Seq <= repliedThroughSeq)
+        if (RoomBroadcasts.ReadEvent(broadcast) is not { } roomEvent)
+        {
+            return true; // typing, presence
+        }
+
+        if (roomEvent.Seq <= repliedThroughSeq)
         {
             return false;
         }
@@ -132,6 +142,10 @@ public sealed class RoomChannel(
         @event switch
         {
             "new_message" => PostAsync(payload, cancellationToken),
+            "edit_message" => ChangeAsync(payload, content: true, emoji: false, (m, p) => actions.EditAsync(room!, Author, m, p.Content, cancellationToken)),
+            "delete_message" => ChangeAsync(payload, content: false, emoji: false, (m, _) => actions.DeleteAsync(room!, Author, m, cancellationToken)),
+            "add_reaction" => ChangeAsync(payload, content: false, emoji: true, (m, p) => actions.ReactAsync(room!, Author, m, p.Emoji, add: true, cancellationToken)),
+            "remove_reaction" => ChangeAsync(payload, content: false, emoji: true, (m, p) => actions.ReactAsync(room!, Author, m, p.Emoji, add: false, cancellationToken)),
             "typing" => Typing(),
             _ => ValueTask.FromResult<Reply?>(Reply.Error(Reason($"unknown event '{Truncate(@event)}'"))),
         };
@@ -150,31 +164,79 @@ public sealed class RoomChannel(
         var errors = new Dictionary<string, string[]>();
         var content = OptionalString(payload, "content", errors);
         var clientId = OptionalString(payload, "client_id", errors);
+        var replyTo = OptionalId(payload, "reply_to", errors);
         if (errors.Count > 0)
         {
             metrics.MessageRejected("validation");
             return Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(errors), ConfabJsonContext.Default.FieldErrorsReply));
         }
 
-        PostResult result;
+        ChangeResult result;
         try
         {
-            result = await poster.PostAsync(room!, new MessageAuthor(user!.Id, user.Username), content, clientId, cancellationToken);
+            result = await actions.PostAsync(room!, Author, content, clientId, replyTo, cancellationToken);
         }
         catch (StorageException)
         {
             // Not committed, so not acknowledged: the client may retry (with its client_id, safely).
-            return Reply.Error(Reason("the message could not be saved; please retry"));
+            return Reply.Error(Reason(NotSavedReason));
+        }
+
+        return result.Outcome == ChangeOutcome.Done
+            ? Reply.Ok(JsonPayload.Serialize(new MessageAck(result.Message!.Id, result.Message.Seq), ConfabJsonContext.Default.MessageAck))
+            : Refusal(result);
+    }
+
+    private MessageAuthor Author => new(user!.Id, user.Username);
+
+    /// <summary>An edit, delete or reaction: <c>{"message_id": 42, ...}</c>, answered ok <c>{"seq": 9}</c> once committed.</summary>
+    private async ValueTask<Reply?> ChangeAsync(
+        JsonElement payload, bool content, bool emoji, Func<long, (string? Content, string? Emoji), ValueTask<ChangeResult>> change)
+    {
+        if (!IsAuthorized(out _))
+        {
+            return Reply.Error(Reason(TokenExpiredReason));
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var messageId = OptionalId(payload, "message_id", errors);
+        var text = content ? OptionalString(payload, "content", errors) : null;
+        var symbol = emoji ? OptionalString(payload, "emoji", errors) : null;
+        if (messageId is null && !errors.ContainsKey("message_id"))
+        {
+            errors["message_id"] = ["message_id is required"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(errors), ConfabJsonContext.Default.FieldErrorsReply));
+        }
+
+        ChangeResult result;
+        try
+        {
+            result = await change(messageId!.Value, (text, symbol));
+        }
+        catch (StorageException)
+        {
+            return Reply.Error(Reason(NotSavedReason));
         }
 
         return result.Outcome switch
         {
-            PostOutcome.Posted => Reply.Ok(JsonPayload.Serialize(new MessageAck(result.Message!.Id, result.Message.Seq), ConfabJsonContext.Default.MessageAck)),
-            PostOutcome.RateLimited => Reply.Error(JsonPayload.Serialize(
-                new RateLimitedReply(RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
-            _ => Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(result.Errors!), ConfabJsonContext.Default.FieldErrorsReply)),
+            ChangeOutcome.Done => Reply.Ok(JsonPayload.Serialize(new SeqReply(result.Seq), ConfabJsonContext.Default.SeqReply)),
+            ChangeOutcome.Unchanged => Reply.Ok(JsonPayload.Serialize(new SeqReply(null), ConfabJsonContext.Default.SeqReply)),
+            _ => Refusal(result),
         };
     }
+
+    private static Reply Refusal(ChangeResult result) => result.Outcome switch
+    {
+        ChangeOutcome.RateLimited => Reply.Error(JsonPayload.Serialize(
+            new RateLimitedReply(RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
+        ChangeOutcome.Invalid => Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(result.Errors!), ConfabJsonContext.Default.FieldErrorsReply)),
+        _ => Reply.Error(Reason(result.Reason ?? "refused")),
+    };
 
     private ValueTask<Reply?> Typing()
     {
@@ -229,6 +291,22 @@ public sealed class RoomChannel(
             errors[name] = [$"{name} must be valid Unicode text"];
             return null;
         }
+    }
+
+    private static long? OptionalId(JsonElement payload, string name, Dictionary<string, string[]> errors)
+    {
+        if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var id) && id > 0)
+        {
+            return id;
+        }
+
+        errors[name] = [$"{name} must be a positive integer"];
+        return null;
     }
 
     private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);

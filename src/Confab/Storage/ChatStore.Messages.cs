@@ -4,31 +4,91 @@ namespace Confab.Storage;
 
 public sealed partial class ChatStore
 {
-    private const string MessageColumns =
-        "m.id, m.room_id, m.seq, m.content, m.client_id, m.inserted_at, m.user_id, u.username";
+    /// <summary>A message in its current state, with the preview of the message it replies to (no reactions: see <see cref="ReactionsOf"/>).</summary>
+    private const string MessageSelect =
+        """
+        SELECT m.id, m.room_id, m.seq, m.content, m.client_id, m.inserted_at, m.user_id, u.username, m.edited_at, m.deleted_at,
+               r.id AS reply_id, r.seq AS reply_seq, r.user_id AS reply_user_id, ru.username AS reply_username,
+               CASE WHEN r.deleted_at IS NULL THEN substr(r.content, 1, 100) ELSE '' END AS reply_excerpt
+        FROM messages m JOIN users u ON u.id = m.user_id
+        LEFT JOIN messages r ON r.id = m.reply_to_id LEFT JOIN users ru ON ru.id = r.user_id
+        """;
+
+    /// <summary>A room's next seq: one more than the newest of its messages and its other events (each one index probe).</summary>
+    private const string NextSeq =
+        "max((SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = ?1), (SELECT COALESCE(MAX(seq), 0) FROM room_events WHERE room_id = ?1)) + 1";
 
     /// <summary>
     /// Inserts one message with the room's next <c>seq</c>, computed inside the transaction that commits it.
     /// With a <c>client_id</c> the sender already used, nothing is inserted (<see cref="SqlResult.Changes"/> 0).
     /// No <c>RETURNING</c>: it cost SQLite as much as the insert itself. The new row's id is
-    /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="MessageInserts"/>. Five parameters.
+    /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="RoomChangeBatch"/>. Six parameters.
     /// </summary>
-    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, string insertedAt) =>
+    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null) =>
         new(
-            """
-            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at)
-            VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = ?1), ?3, ?4, ?5)
+            $"""
+            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id)
+            VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6)
             ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
             """,
-            roomId, userId, content, clientId, insertedAt);
+            roomId, userId, content, clientId, insertedAt, replyToId);
 
-    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string)"/>
+    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?)"/>
     public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
         InsertMessage(roomId, userId, content, clientId, DbTime.ToText(now));
 
     /// <summary>
+    /// The event row of an edit, delete or reaction, with the room's next seq, only when the statement before it changed
+    /// one row (<c>changes()</c>): a change that no longer applies leaves no event and takes no seq.
+    /// </summary>
+    public static SqlStatement InsertEvent(long roomId, string @event, long messageId, long userId, string? emoji, string insertedAt) =>
+        new(
+            $"""
+            INSERT INTO room_events (room_id, seq, event, message_id, user_id, emoji, inserted_at)
+            SELECT ?1, {NextSeq}, ?2, ?3, ?4, ?5, ?6 WHERE changes() = 1
+            """,
+            roomId, @event, messageId, userId, emoji, insertedAt);
+
+    /// <summary>An edit of the author's own message, while it is not deleted.</summary>
+    public static SqlStatement UpdateContent(long messageId, long roomId, long userId, string content, string editedAt) =>
+        new(
+            "UPDATE messages SET content = ?4, edited_at = ?5 WHERE id = ?1 AND room_id = ?2 AND user_id = ?3 AND deleted_at IS NULL",
+            messageId, roomId, userId, content, editedAt);
+
+    /// <summary>A delete of the author's own message: the text is overwritten (the file zeroes freed space: secure_delete).</summary>
+    public static SqlStatement Tombstone(long messageId, long roomId, long userId, string deletedAt) =>
+        new(
+            "UPDATE messages SET content = '', deleted_at = ?4 WHERE id = ?1 AND room_id = ?2 AND user_id = ?3 AND deleted_at IS NULL",
+            messageId, roomId, userId, deletedAt);
+
+    /// <summary>A deleted message keeps no reactions.</summary>
+    public static SqlStatement DeleteReactionsOfDeleted(long messageId) =>
+        new("DELETE FROM reactions WHERE message_id = ?1 AND (SELECT deleted_at FROM messages WHERE id = ?1) IS NOT NULL", messageId);
+
+    /// <summary>A reaction, unless it is there already, the message is gone or deleted, or it would be the message's 21st distinct emoji.</summary>
+    public static SqlStatement InsertReaction(long messageId, long roomId, string emoji, long userId, string insertedAt) =>
+        new(
+            """
+            INSERT INTO reactions (message_id, emoji, user_id, inserted_at)
+            SELECT ?1, ?3, ?4, ?5
+            WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL)
+              AND (EXISTS (SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?3)
+                   OR (SELECT COUNT(DISTINCT emoji) FROM reactions WHERE message_id = ?1) < ?6)
+            ON CONFLICT DO NOTHING
+            """,
+            messageId, roomId, emoji, userId, insertedAt, ChangeReaction.MaxDistinctEmoji);
+
+    public static SqlStatement DeleteReaction(long messageId, long roomId, string emoji, long userId) =>
+        new(
+            """
+            DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?3 AND user_id = ?4
+              AND EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL)
+            """,
+            messageId, roomId, emoji, userId);
+
+    /// <summary>
     /// The last <c>seq</c> of each room (0 for none yet), one row per room: <c>room_id, seq</c>. At most
-    /// <see cref="SqlStatement.MaxParameters"/> rooms. Each room's MAX is one index probe, as in <see cref="InsertMessage(long, long, string, string?, string)"/>.
+    /// <see cref="SqlStatement.MaxParameters"/> rooms.
     /// </summary>
     public static SqlStatement LastSeqs(IReadOnlyList<long> roomIds)
     {
@@ -41,51 +101,142 @@ public sealed partial class ChatStore
         }
 
         return new SqlStatement(
-            $"SELECT r.column1 AS room_id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.column1) AS seq FROM (VALUES {rooms}) AS r",
+            $"""
+            SELECT r.column1 AS room_id,
+                   max((SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.column1),
+                       (SELECT COALESCE(MAX(e.seq), 0) FROM room_events e WHERE e.room_id = r.column1)) AS seq
+            FROM (VALUES {rooms}) AS r
+            """,
             parameters);
+    }
+
+    /// <summary>One message by id, in its current state.</summary>
+    public static SqlStatement SelectMessage(long messageId) => new($"{MessageSelect} WHERE m.id = ?1", messageId);
+
+    /// <summary>The reactions of one message, for <see cref="ReadMessages"/>.</summary>
+    public static SqlStatement SelectReactions(long messageId) => ReactionsOf("?1", messageId);
+
+    /// <summary>The reactions of the messages a subquery selects (its ids), oldest first: what <see cref="ReadMessages"/> groups.</summary>
+    private static SqlStatement ReactionsOf(string idsQuery, params object?[] parameters) =>
+        new($"SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({idsQuery}) ORDER BY message_id, id", parameters);
+
+    public async Task<Message?> GetMessageAsync(long messageId, CancellationToken cancellationToken = default)
+    {
+        var results = await executor.ReadAsync([SelectMessage(messageId), SelectReactions(messageId)], cancellationToken);
+        return ReadMessages(results[0].Rows, results[1].Rows).SingleOrDefault();
     }
 
     public async Task<Message?> GetMessageByClientIdAsync(long userId, string clientId, CancellationToken cancellationToken = default)
     {
-        var row = await QuerySingleAsync(
-            new SqlStatement($"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.user_id = ?1 AND m.client_id = ?2", userId, clientId),
+        const string ids = "SELECT id FROM messages WHERE user_id = ?1 AND client_id = ?2";
+        var results = await executor.ReadAsync(
+            [new SqlStatement($"{MessageSelect} WHERE m.user_id = ?1 AND m.client_id = ?2", userId, clientId), ReactionsOf(ids, userId, clientId)],
             cancellationToken);
-        return row is null ? null : ReadMessage(row);
+        return ReadMessages(results[0].Rows, results[1].Rows).SingleOrDefault();
     }
 
     /// <summary>The newest <paramref name="limit"/> messages before <paramref name="beforeSeq"/> (or the newest of all), oldest first.</summary>
     public async Task<MessagePage> ListMessagesBeforeAsync(long roomId, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
     {
-        var rows = (await executor.ExecuteAsync(
-            new SqlStatement(
-                $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3",
-                roomId, UpTo(beforeSeq), limit + 1L),
-            cancellationToken)).Rows;
-        var page = rows.Take(limit).Select(ReadMessage).Reverse().ToList();
-        return new MessagePage(page, rows.Count > limit);
+        var results = await executor.ReadAsync(MessagesBefore(roomId, beforeSeq, limit), cancellationToken);
+        return PageBefore(results, 0, limit);
     }
 
     /// <summary>The first <paramref name="limit"/> messages after <paramref name="afterSeq"/> (and before <paramref name="beforeSeq"/>), oldest first.</summary>
     public async Task<MessagePage> ListMessagesAfterAsync(long roomId, long afterSeq, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
     {
-        var rows = (await executor.ExecuteAsync(
-            new SqlStatement(
-                $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 AND m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq LIMIT ?4",
-                roomId, Math.Min(afterSeq, SqlStatement.MaxSafeInteger), UpTo(beforeSeq), limit + 1L),
-            cancellationToken)).Rows;
-        return new MessagePage(rows.Take(limit).Select(ReadMessage).ToList(), rows.Count > limit);
+        var results = await executor.ReadAsync(MessagesAfter(roomId, afterSeq, beforeSeq, limit), cancellationToken);
+        return PageAfter(results, 0, limit);
+    }
+
+    private static SqlStatement[] MessagesBefore(long roomId, long? beforeSeq, int limit)
+    {
+        return
+        [
+            new($"{MessageSelect} WHERE m.room_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3", roomId, UpTo(beforeSeq), limit + 1L),
+            ReactionsOf("SELECT id FROM messages WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3", roomId, UpTo(beforeSeq), limit + 1L),
+        ];
+    }
+
+    private static SqlStatement[] MessagesAfter(long roomId, long afterSeq, long? beforeSeq, int limit)
+    {
+        var after = Math.Min(afterSeq, SqlStatement.MaxSafeInteger);
+        return
+        [
+            new($"{MessageSelect} WHERE m.room_id = ?1 AND m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq LIMIT ?4", roomId, after, UpTo(beforeSeq), limit + 1L),
+            ReactionsOf("SELECT id FROM messages WHERE room_id = ?1 AND seq > ?2 AND seq < ?3 ORDER BY seq LIMIT ?4", roomId, after, UpTo(beforeSeq), limit + 1L),
+        ];
+    }
+
+    private static MessagePage PageBefore(IReadOnlyList<SqlResult> results, int at, int limit)
+    {
+        var rows = results[at].Rows;
+        var page = ReadMessages(rows, results[at + 1].Rows).Take(limit).Reverse().ToList();
+        return new MessagePage(page, rows.Count > limit);
+    }
+
+    private static MessagePage PageAfter(IReadOnlyList<SqlResult> results, int at, int limit)
+    {
+        var rows = results[at].Rows;
+        return new MessagePage(ReadMessages(rows, results[at + 1].Rows).Take(limit).ToList(), rows.Count > limit);
     }
 
     /// <summary>An exclusive upper bound on seq that every database carries exactly (D1: JavaScript numbers).</summary>
     private static long UpTo(long? beforeSeq) => Math.Min(beforeSeq ?? SqlStatement.MaxSafeInteger, SqlStatement.MaxSafeInteger);
 
-    private static Message ReadMessage(SqlRow row) =>
-        new(
-            row.GetInt64("id"),
-            row.GetInt64("room_id"),
-            row.GetInt64("seq"),
-            row.GetString("content"),
-            new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")),
-            DbTime.Parse(row.GetString("inserted_at")),
-            row.GetNullableString("client_id"));
+    /// <summary>Messages from <see cref="MessageSelect"/> rows, in row order, each with its reactions from <see cref="ReactionsOf"/> rows.</summary>
+    internal static List<Message> ReadMessages(IReadOnlyList<SqlRow> rows, IReadOnlyList<SqlRow> reactionRows)
+    {
+        var reactions = new Dictionary<long, List<(string Emoji, List<long> Users)>>();
+        foreach (var row in reactionRows)
+        {
+            var id = row.GetInt64("message_id");
+            var emoji = row.GetString("emoji");
+            if (!reactions.TryGetValue(id, out var list))
+            {
+                reactions[id] = list = [];
+            }
+
+            var index = list.FindIndex(r => r.Emoji == emoji);
+            if (index < 0)
+            {
+                list.Add((emoji, [row.GetInt64("user_id")]));
+            }
+            else
+            {
+                list[index].Users.Add(row.GetInt64("user_id"));
+            }
+        }
+
+        var messages = new List<Message>(rows.Count);
+        foreach (var row in rows)
+        {
+            var id = row.GetInt64("id");
+            var editedAt = row.GetNullableString("edited_at");
+            messages.Add(new Message(
+                id,
+                row.GetInt64("room_id"),
+                row.GetInt64("seq"),
+                row.GetString("content"),
+                new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")),
+                DbTime.Parse(row.GetString("inserted_at")),
+                row.GetNullableString("client_id"))
+            {
+                EditedAt = editedAt is null ? null : DbTime.Parse(editedAt),
+                Deleted = row.GetNullableString("deleted_at") is not null,
+                Reactions = reactions.TryGetValue(id, out var found)
+                    ? [.. found.Select(r => new ReactionSummary(r.Emoji, r.Users.Count, r.Users))]
+                    : [],
+                ReplyTo = row["reply_id"] is null
+                    ? null
+                    : new ReplyPreview(
+                        row.GetInt64("reply_id"),
+                        row.GetInt64("reply_seq"),
+                        new MessageAuthor(row.GetInt64("reply_user_id"), row.GetString("reply_username")),
+                        row.GetString("reply_excerpt")),
+            });
+        }
+
+        return messages;
+    }
 }

@@ -14,6 +14,13 @@ public interface ISqlExecutor
     /// <summary>Runs every statement in one transaction: all commit, or none do. One result per statement, in order.</summary>
     Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs read-only statements as of one instant (one read transaction), so that what they read belongs together. By
+    /// default as a <see cref="BatchAsync"/>: D1 runs a batch as one transaction.
+    /// </summary>
+    Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default) =>
+        BatchAsync(statements, cancellationToken);
+
     /// <summary>Gives back memory the database keeps in this process (caches), after load has passed. Nothing by default.</summary>
     void ReleaseMemory()
     {

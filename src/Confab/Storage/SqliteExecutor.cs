@@ -110,6 +110,27 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
+    /// <summary>A read transaction on a pooled connection (not the batch connection, so reads never wait for a group commit).</summary>
+    public Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<SqlResult>>(Run(connection =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: true);
+            var results = new SqlResult[statements.Count];
+            for (var i = 0; i < statements.Count; i++)
+            {
+                using var command = Prepare(connection, statements[i]);
+                command.Transaction = transaction;
+                results[i] = Read(command);
+            }
+
+            transaction.Commit();
+            return results;
+        }));
+    }
+
     /// <summary>
     /// Gives back SQLite's page caches (up to 2 MB per connection): idle pooled connections are closed, and the batch
     /// connection's cache is emptied. After a burst of joins, each pooled connection kept a warm cache for good.
@@ -211,6 +232,8 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
+        // A deleted message's text must be gone from the file, not left in freed space: SQLite zeroes what it frees.
+        _ = SQLitePCL.raw.sqlite3_exec(connection.Handle, "PRAGMA secure_delete = ON");
         return connection;
     }
 

@@ -36,6 +36,22 @@ public sealed class TimedSqlExecutor(ISqlExecutor inner, ConfabMetrics metrics) 
         }
     }
 
+    public async Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await inner.ReadAsync(statements, cancellationToken);
+        }
+        finally
+        {
+            // A read of several statements is named by its first: "select messages".
+            metrics.StatementRan(statements.Count == 0 ? "read" : Operations.GetOrAdd(statements[0].Sql, Describe), Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    public void ReleaseMemory() => inner.ReleaseMemory();
+
     /// <summary>"SELECT m.id ... FROM messages m JOIN users" becomes "select messages"; "INSERT INTO rooms" "insert rooms".</summary>
     public static string Describe(string sql)
     {

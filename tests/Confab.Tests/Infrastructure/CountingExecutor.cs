@@ -2,7 +2,7 @@ using Confab.Storage;
 
 namespace Confab.Tests.Infrastructure;
 
-/// <summary>A real executor, with a count of what went through it: batches, and statements whose SQL contains a given text.</summary>
+/// <summary>A real executor, with a count of what went through it: batches (writes; reads are not counted), and statements whose SQL contains a given text.</summary>
 public sealed class CountingExecutor(ISqlExecutor inner) : ISqlExecutor
 {
     private readonly List<string> statements = [];
@@ -33,6 +33,16 @@ public sealed class CountingExecutor(ISqlExecutor inner) : ISqlExecutor
         }
 
         return inner.BatchAsync(statements, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        foreach (var statement in statements)
+        {
+            Record(statement);
+        }
+
+        return inner.ReadAsync(statements, cancellationToken);
     }
 
     private void Record(SqlStatement statement)

@@ -56,22 +56,25 @@ public abstract partial class StoreConformanceTests
         var (general, alice) = await GeneralAndAliceAsync();
         var random = await Store.GetRoomBySlugAsync("random").Within();
 
-        var inserts = new MessageInserts();
-        inserts.Add(general.Id, alice.Id, "one", "k1", DbTime.ToText(Now));
-        inserts.Add(general.Id, alice.Id, "two", null, DbTime.ToText(Now));
-        inserts.Add(random!.Id, alice.Id, "elsewhere", null, DbTime.ToText(Now));
-        inserts.Add(general.Id, alice.Id, "one again", "k1", DbTime.ToText(Now));
-        inserts.Add(general.Id, alice.Id, "three", "k3", DbTime.ToText(Now));
+        var committed = await Store.CommitAsync(
+            [
+                Post(general, alice, "one", "k1"),
+                Post(general, alice, "two", null),
+                Post(random!, alice, "elsewhere", null),
+                Post(general, alice, "one again", "k1"),
+                Post(general, alice, "three", "k3"),
+            ],
+            Now).Within();
 
-        var stored = inserts.Read(await Executor.BatchAsync(inserts.Statements()).Within());
-
-        Assert.Equal([1L, 2L, 1L], stored.Take(3).Select(s => s!.Value.Seq));
+        var stored = committed.Select(c => (c?.Payload as Message) is { } m ? (m.Id, m.Seq) : ((long, long)?)null).ToList();
+        Assert.Equal([1L, 2L, 1L], stored.Take(3).Select(s => s!.Value.Item2));
         Assert.Null(stored[3]);
-        Assert.Equal(3, stored[4]!.Value.Seq);
+        Assert.Equal(3, stored[4]!.Value.Item2);
+        Assert.All(committed.Where(c => c is not null), c => Assert.Equal(RoomEventNames.NewMessage, c!.Event));
         // Ids and seqs as read back, not only as reckoned from the batch's answer.
         var inGeneral = await Store.ListMessagesAfterAsync(general.Id, 0, null, 10).Within();
-        Assert.Equal([stored[0], stored[1], stored[4]], inGeneral.Messages.Select(m => (StoredMessage?)new StoredMessage(m.Id, m.Seq)));
-        Assert.Equal(stored[2], (await Store.ListMessagesAfterAsync(random.Id, 0, null, 10).Within()).Messages.Select(m => (StoredMessage?)new StoredMessage(m.Id, m.Seq)).Single());
+        Assert.Equal([stored[0], stored[1], stored[4]], inGeneral.Messages.Select(m => ((long, long)?)(m.Id, m.Seq)));
+        Assert.Equal(stored[2], (await Store.ListMessagesAfterAsync(random!.Id, 0, null, 10).Within()).Messages.Select(m => ((long, long)?)(m.Id, m.Seq)).Single());
         var original = await Store.GetMessageByClientIdAsync(alice.Id, "k1").Within();
         Assert.Equal(("one", 1L, "k1", DbTime.Stored(Now)), (original!.Content, original.Seq, original.ClientId, original.InsertedAt));
         Assert.Equal(alice, original.User);

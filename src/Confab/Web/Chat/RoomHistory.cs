@@ -4,9 +4,9 @@ using Confab.Storage;
 namespace Confab.Web.Chat;
 
 /// <summary>
-/// The messages one viewer has of a room, by <c>seq</c>: no duplicates whatever order pages and broadcasts
-/// arrive in, older pages on request, gaps filled from the store, and at most <see cref="MaxLoaded"/> kept
-/// (the oldest drop off and stay a scroll away).
+/// The messages one viewer has of a room, by <c>seq</c>, kept current by the room's events: no duplicates whatever
+/// order pages and broadcasts arrive in, older pages on request, missed events replayed from the store, and at most
+/// <see cref="MaxLoaded"/> messages kept (the oldest drop off and stay a scroll away).
 /// </summary>
 public sealed class RoomHistory(ChatStore store, long roomId)
 {
@@ -14,6 +14,10 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     public const int MaxLoaded = 2000;
 
     private readonly SortedDictionary<long, Message> messages = [];
+    private readonly Dictionary<long, long> seqOfId = [];
+
+    /// <summary>The newest room event applied: everything up to it is reflected here.</summary>
+    private long lastEventSeq;
 
     public IReadOnlyCollection<Message> Messages => messages.Values;
 
@@ -22,13 +26,12 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     /// <summary>Older messages exist beyond the first one held.</summary>
     public bool HasOlder { get; private set; }
 
-    private long NewestSeq => messages.Count > 0 ? messages.Keys.Last() : 0;
-
     public async Task LoadLatestAsync()
     {
-        var page = await store.ListMessagesBeforeAsync(roomId, beforeSeq: null, PageSize);
-        Add(page.Messages);
-        HasOlder = page.HasMore;
+        var snapshot = await store.ReadRoomAsync(roomId, lastSeq: null, PageSize, PageSize);
+        Add(snapshot.Messages.Messages);
+        HasOlder = snapshot.Messages.HasMore;
+        lastEventSeq = snapshot.LastSeq;
     }
 
     /// <summary>The page before the oldest held; false when there was nothing older.</summary>
@@ -45,27 +48,115 @@ public sealed class RoomHistory(ChatStore store, long roomId)
         return true;
     }
 
-    /// <summary>Adds a live message; true when it skipped past messages this viewer never got (call <see cref="CatchUpAsync"/>).</summary>
-    public bool AddLive(Message message)
+    /// <summary>
+    /// Applies a live event. False when it was applied (or was old); true when it skipped past events this viewer never
+    /// got: nothing was applied, call <see cref="CatchUpAsync"/>, which replays them and it.
+    /// </summary>
+    public bool Apply(IRoomEvent roomEvent)
     {
-        var gap = messages.Count > 0 && message.Seq > NewestSeq + 1;
-        Add([message]);
-        return gap;
+        if (roomEvent.Seq <= lastEventSeq)
+        {
+            return false;
+        }
+
+        if (roomEvent.Seq > lastEventSeq + 1)
+        {
+            return true;
+        }
+
+        ApplyOne(roomEvent);
+        return false;
     }
 
-    /// <summary>Everything committed after the newest held; true when anything came.</summary>
+    /// <summary>Shows one's own message as soon as it is acknowledged, ahead of its broadcast (which then changes nothing).</summary>
+    public void AddOwn(Message message)
+    {
+        if (!messages.ContainsKey(message.Seq))
+        {
+            Add([message]);
+        }
+    }
+
+    /// <summary>Every event committed after the newest applied; true when anything came.</summary>
     public async Task<bool> CatchUpAsync()
     {
         var any = false;
         while (true)
         {
-            var page = await store.ListMessagesAfterAsync(roomId, NewestSeq, beforeSeq: null, 100);
-            Add(page.Messages);
-            any |= page.Messages.Count > 0;
-            if (!page.HasMore || page.Messages.Count == 0)
+            var page = await store.ListEventsAfterAsync(roomId, lastEventSeq, 100);
+            foreach (var entry in page.Events)
+            {
+                ApplyOne(entry.Payload);
+            }
+
+            any |= page.Events.Count > 0;
+            if (!page.HasMore || page.Events.Count == 0)
             {
                 return any;
             }
+        }
+    }
+
+    private void ApplyOne(IRoomEvent roomEvent)
+    {
+        switch (roomEvent)
+        {
+            case Message message:
+                Add([message]);
+                break;
+            case MessageUpdated updated:
+                Replace(updated.Message.Id, _ => updated.Message);
+                break;
+            case MessageDeleted deleted:
+                Replace(deleted.MessageId, m => m with { Content = "", Deleted = true, Reactions = [] });
+                break;
+            case ReactionChanged reaction:
+                Replace(reaction.MessageId, m => m with { Reactions = WithReaction(m.Reactions, reaction) });
+                break;
+        }
+
+        lastEventSeq = Math.Max(lastEventSeq, roomEvent.Seq);
+    }
+
+    /// <summary>The reactions with one user's reaction added or removed; an emoji no one is left on goes.</summary>
+    private static List<ReactionSummary> WithReaction(IReadOnlyList<ReactionSummary> reactions, ReactionChanged change)
+    {
+        var result = new List<ReactionSummary>(reactions.Count + 1);
+        var found = false;
+        foreach (var reaction in reactions)
+        {
+            if (reaction.Emoji != change.Emoji)
+            {
+                result.Add(reaction);
+                continue;
+            }
+
+            found = true;
+            List<long> users = [.. reaction.UserIds.Where(id => id != change.User.Id)];
+            if (change.Added)
+            {
+                users.Add(change.User.Id);
+            }
+
+            if (users.Count > 0)
+            {
+                result.Add(new ReactionSummary(reaction.Emoji, users.Count, users));
+            }
+        }
+
+        if (!found && change.Added)
+        {
+            result.Add(new ReactionSummary(change.Emoji, 1, [change.User.Id]));
+        }
+
+        return result;
+    }
+
+    private void Replace(long messageId, Func<Message, Message> change)
+    {
+        if (seqOfId.TryGetValue(messageId, out var seq) && messages.TryGetValue(seq, out var message))
+        {
+            messages[seq] = change(message);
         }
     }
 
@@ -73,12 +164,16 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     {
         foreach (var message in incoming)
         {
-            messages.TryAdd(message.Seq, message);
+            // A message read again (a page, a replay) is its newer state.
+            messages[message.Seq] = message;
+            seqOfId[message.Id] = message.Seq;
         }
 
         while (messages.Count > MaxLoaded)
         {
-            messages.Remove(messages.Keys.First());
+            var oldest = messages.First();
+            messages.Remove(oldest.Key);
+            seqOfId.Remove(oldest.Value.Id);
             HasOlder = true;
         }
     }

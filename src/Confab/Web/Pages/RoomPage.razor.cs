@@ -15,7 +15,7 @@ namespace Confab.Web.Pages;
 
 /// <summary>
 /// A room, live: history with older pages on scroll, new messages as they commit, typing, who is online.
-/// It uses the same core as the sockets: <see cref="MessagePoster"/> to send, the room's <see cref="IPubSub"/> topic
+/// It uses the same core as the sockets: <see cref="MessageActions"/> to send, the room's <see cref="IPubSub"/> topic
 /// to receive, and <see cref="PresenceTracker"/> to be seen, so browser and socket users see each other.
 /// </summary>
 public sealed partial class RoomPage : IBroadcastSubscriber
@@ -58,7 +58,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
     [Inject] private RoomDirectory Rooms { get; set; } = default!;
     [Inject] private ChatStore Store { get; set; } = default!;
-    [Inject] private MessagePoster Poster { get; set; } = default!;
+    [Inject] private MessageActions Actions { get; set; } = default!;
     [Inject] private IPubSub PubSub { get; set; } = default!;
     [Inject] private PresenceTracker Presence { get; set; } = default!;
     [Inject] private TypingThrottle Throttle { get; set; } = default!;
@@ -222,11 +222,19 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         switch (broadcast.Event)
         {
             case RoomBroadcasts.NewMessageEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
-                var gap = history!.AddLive(message);
+                var gap = history!.Apply(message);
                 typing?.Forget(message.User.Id);
                 typingText = typing?.Describe() ?? "";
                 scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
                 if (gap)
+                {
+                    await CatchUpAsync();
+                }
+
+                break;
+            case RoomEventNames.MessageUpdated or RoomEventNames.MessageDeleted or RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved
+                when RoomBroadcasts.ReadEvent(broadcast) is { } change:
+                if (history!.Apply(change))
                 {
                     await CatchUpAsync();
                 }
@@ -273,10 +281,10 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         // The text as it was when sent: the reader may type on while it commits.
         var text = draft;
         var clientId = unacknowledged is { } retry && retry.Text == text ? retry.ClientId : Guid.NewGuid().ToString("N");
-        PostResult result;
+        ChangeResult result;
         try
         {
-            result = await Poster.PostAsync(room, me, text, clientId);
+            result = await Actions.PostAsync(room, me, text, clientId);
         }
         catch (StorageException)
         {
@@ -289,17 +297,17 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         unacknowledged = null;
         switch (result.Outcome)
         {
-            case PostOutcome.Posted:
+            case ChangeOutcome.Done:
                 if (draft == text)
                 {
                     draft = "";
                 }
 
                 sendError = null;
-                history!.AddLive(result.Message!);
+                history!.AddOwn(result.Message!);
                 scroll = ScrollIntent.AppendedMine;
                 break;
-            case PostOutcome.RateLimited:
+            case ChangeOutcome.RateLimited:
                 sendError = $"{RoomChannel.RateLimitedReason} Try again in {Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds))} s.";
                 break;
             default:

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Confab.Channels;
+using Confab.Messages;
+
+namespace Confab.Api;
+
+/// <summary>Room events as JSON: each payload by its own shape (docs/protocol.md).</summary>
+public static class RoomEventJson
+{
+    /// <summary>An event's payload, encoded once for a broadcast.</summary>
+    public static JsonPayload Payload(IRoomEvent payload) => payload switch
+    {
+        Message message => JsonPayload.Serialize(message, ConfabJsonContext.Default.Message),
+        MessageUpdated updated => JsonPayload.Serialize(updated, ConfabJsonContext.Default.MessageUpdated),
+        MessageDeleted deleted => JsonPayload.Serialize(deleted, ConfabJsonContext.Default.MessageDeleted),
+        ReactionChanged reaction => JsonPayload.Serialize(reaction, ConfabJsonContext.Default.ReactionChanged),
+        _ => throw Unknown(payload),
+    };
+
+    /// <summary>Reads a payload published elsewhere (from its JSON) by its event's name; null for other events.</summary>
+    public static IRoomEvent? Read(string @event, ReadOnlySpan<byte> json) => @event switch
+    {
+        RoomEventNames.NewMessage => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.Message),
+        RoomEventNames.MessageUpdated => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.MessageUpdated),
+        RoomEventNames.MessageDeleted => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.MessageDeleted),
+        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved =>
+            JsonSerializer.Deserialize(json, ConfabJsonContext.Default.ReactionChanged) is { } reaction
+                ? reaction with { Added = @event == RoomEventNames.ReactionAdded }
+                : null,
+        _ => null,
+    };
+
+    internal static void Write(Utf8JsonWriter writer, IRoomEvent payload)
+    {
+        switch (payload)
+        {
+            case Message message:
+                JsonSerializer.Serialize(writer, message, ConfabJsonContext.Default.Message);
+                break;
+            case MessageUpdated updated:
+                JsonSerializer.Serialize(writer, updated, ConfabJsonContext.Default.MessageUpdated);
+                break;
+            case MessageDeleted deleted:
+                JsonSerializer.Serialize(writer, deleted, ConfabJsonContext.Default.MessageDeleted);
+                break;
+            case ReactionChanged reaction:
+                JsonSerializer.Serialize(writer, reaction, ConfabJsonContext.Default.ReactionChanged);
+                break;
+            default:
+                throw Unknown(payload);
+        }
+    }
+
+    private static JsonException Unknown(IRoomEvent payload) => new($"No JSON shape for a room event of type {payload.GetType().Name}.");
+}
+
+/// <summary>Writes a <see cref="RoomEventEntry"/> as <c>{"event": name, "payload": {...}}</c>.</summary>
+public sealed class RoomEventEntryConverter : JsonConverter<RoomEventEntry>
+{
+    public override RoomEventEntry Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("Room event entries are only written.");
+
+    public override void Write(Utf8JsonWriter writer, RoomEventEntry value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("event", value.Event);
+        writer.WritePropertyName("payload");
+        RoomEventJson.Write(writer, value.Payload);
+        writer.WriteEndObject();
+    }
+}

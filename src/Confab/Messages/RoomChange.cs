@@ -1,0 +1,26 @@
+using Confab.Rooms;
+
+namespace Confab.Messages;
+
+/// <summary>
+/// A change to a room, queued to <see cref="MessageLog"/> and committed with the room's next <c>seq</c>. The store
+/// applies each one only if it still may be (the message exists in the room, is not deleted, is the actor's own...), so
+/// a check made before queueing cannot be raced past.
+/// </summary>
+public abstract record RoomChange(Room Room, MessageAuthor Actor);
+
+/// <summary>Posts a message; a repeated <see cref="ClientId"/> of the actor's stores nothing.</summary>
+public sealed record PostMessage(Room Room, MessageAuthor Actor, string Content, string? ClientId, ReplyPreview? ReplyTo) : RoomChange(Room, Actor);
+
+/// <summary>Replaces the content of one of the actor's messages.</summary>
+public sealed record EditMessage(Room Room, MessageAuthor Actor, long MessageId, string Content) : RoomChange(Room, Actor);
+
+/// <summary>Deletes one of the actor's messages: its text and reactions are removed, a tombstone stays.</summary>
+public sealed record DeleteMessage(Room Room, MessageAuthor Actor, long MessageId) : RoomChange(Room, Actor);
+
+/// <summary>Adds or removes the actor's reaction to a message; adding what is there, or removing what is not, changes nothing.</summary>
+public sealed record ChangeReaction(Room Room, MessageAuthor Actor, long MessageId, string Emoji, bool Add) : RoomChange(Room, Actor)
+{
+    /// <summary>Distinct emoji one message may carry.</summary>
+    public const int MaxDistinctEmoji = 20;
+}

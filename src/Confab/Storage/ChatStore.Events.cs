@@ -1,0 +1,99 @@
+using Confab.Messages;
+
+namespace Confab.Storage;
+
+public sealed partial class ChatStore
+{
+    /// <summary>
+    /// Commits room changes in one transaction (the group commit of <see cref="MessageLog"/>): what each became, in
+    /// order, or null where nothing changed (<see cref="RoomChangeBatch"/>). Every event's time is <paramref name="now"/>.
+    /// </summary>
+    public async Task<CommittedChange?[]> CommitAsync(IReadOnlyList<RoomChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var text = DbTime.ToText(now);
+        var batch = new RoomChangeBatch(text, changes.Count);
+        foreach (var change in changes)
+        {
+            batch.Add(change);
+        }
+
+        return batch.Read(await executor.BatchAsync(batch.Statements(), cancellationToken), DbTime.Parse(text));
+    }
+
+    /// <summary>
+    /// What a join replies with, read at one instant (one read transaction): the room's newest event seq, and either the
+    /// newest <paramref name="history"/> messages or, after <paramref name="lastSeq"/>, the messages and every event
+    /// (up to <paramref name="backlog"/>).
+    /// </summary>
+    public async Task<RoomSnapshot> ReadRoomAsync(long roomId, long? lastSeq, int history, int backlog, CancellationToken cancellationToken = default)
+    {
+        List<SqlStatement> statements = [LastSeq(roomId)];
+        statements.AddRange(lastSeq is { } after ? EventsAfter(roomId, after, backlog) : MessagesBefore(roomId, null, history));
+        var results = await executor.ReadAsync(statements, cancellationToken);
+        var newest = results[0].Rows[0].GetInt64("seq");
+        return lastSeq is null
+            ? new RoomSnapshot(PageBefore(results, 1, history), newest, null)
+            : new RoomSnapshot(PageAfter(results, 1, backlog), newest, PageOfEvents(results, 1, backlog));
+    }
+
+    /// <summary>Every event of a room after <paramref name="afterSeq"/>, in seq order, up to <paramref name="limit"/>.</summary>
+    public async Task<RoomEventPage> ListEventsAfterAsync(long roomId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        PageOfEvents(await executor.ReadAsync(EventsAfter(roomId, afterSeq, limit), cancellationToken), 0, limit);
+
+    private static SqlStatement LastSeq(long roomId) =>
+        new("SELECT max((SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = ?1), (SELECT COALESCE(MAX(seq), 0) FROM room_events WHERE room_id = ?1)) AS seq", roomId);
+
+    // The messages posted after the seq (each a new_message, in its current state) and their reactions; the other events
+    // after it; and the current state of the messages those edited, with their reactions.
+    private static SqlStatement[] EventsAfter(long roomId, long afterSeq, int limit)
+    {
+        var after = Math.Min(afterSeq, SqlStatement.MaxSafeInteger);
+        const string edited = "SELECT message_id FROM room_events WHERE room_id = ?1 AND seq > ?2 AND event = 'message_updated' ORDER BY seq LIMIT ?3";
+        return
+        [
+            .. MessagesAfter(roomId, afterSeq, null, limit),
+            new(
+                """
+                SELECT e.seq, e.event, e.message_id, e.user_id, u.username, e.emoji
+                FROM room_events e JOIN users u ON u.id = e.user_id WHERE e.room_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3
+                """,
+                roomId, after, limit + 1L),
+            new($"{MessageSelect} WHERE m.id IN ({edited})", roomId, after, limit + 1L),
+            ReactionsOf(edited, roomId, after, limit + 1L),
+        ];
+    }
+
+    // Each source holds at most limit + 1 events after the seq, so the first limit + 1 of both merged are the room's.
+    private static RoomEventPage PageOfEvents(IReadOnlyList<SqlResult> results, int at, int limit)
+    {
+        var entries = new List<RoomEventEntry>();
+        foreach (var message in ReadMessages(results[at].Rows, results[at + 1].Rows))
+        {
+            entries.Add(new RoomEventEntry(RoomEventNames.NewMessage, message));
+        }
+
+        var edited = ReadMessages(results[at + 3].Rows, results[at + 4].Rows).ToDictionary(m => m.Id);
+        foreach (var row in results[at + 2].Rows)
+        {
+            var seq = row.GetInt64("seq");
+            var messageId = row.GetInt64("message_id");
+            var name = row.GetString("event");
+            IRoomEvent payload = name switch
+            {
+                RoomEventNames.MessageUpdated => new MessageUpdated(seq, edited[messageId]),
+                RoomEventNames.MessageDeleted => new MessageDeleted(seq, messageId),
+                _ => new ReactionChanged(seq, messageId, row.GetString("emoji"), new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")))
+                {
+                    Added = name == RoomEventNames.ReactionAdded,
+                },
+            };
+            entries.Add(new RoomEventEntry(name, payload));
+        }
+
+        entries.Sort(static (a, b) => a.Payload.Seq.CompareTo(b.Payload.Seq));
+        return entries.Count > limit ? new RoomEventPage(entries[..limit], HasMore: true) : new RoomEventPage(entries, HasMore: false);
+    }
+}
+
+/// <summary>A room as a join sees it: the messages to show, the newest event seq, and (resuming) the events since.</summary>
+public sealed record RoomSnapshot(MessagePage Messages, long LastSeq, RoomEventPage? Events);

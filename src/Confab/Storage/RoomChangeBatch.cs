@@ -1,0 +1,176 @@
+using Confab.Messages;
+
+namespace Confab.Storage;
+
+/// <summary>
+/// The statements of one group commit of room changes, for one <see cref="ISqlExecutor.BatchAsync"/> (one transaction),
+/// and what each change became: the event it committed with its room's next <c>seq</c>, or nothing (a repeated
+/// <c>client_id</c>, a message no longer there to change, a reaction already there).
+/// </summary>
+/// <remarks>
+/// <para>The batch reads each room's last <c>seq</c> first (<see cref="ChatStore.LastSeqs"/>), then runs every change's
+/// statements. A post's insert, and an edit's, delete's or reaction's event row, each take their room's MAX(seq) + 1; all
+/// in one transaction, so no other writer comes between, and the n-th event committed in a room in this batch has that
+/// room's last seq + n. Reading that here, instead of a <c>RETURNING</c> per insert, halves SQLite's work per message.
+/// A failed batch rolls back whole, its reads included, so seq stays gap-free.</para>
+/// <para>Statements: <see cref="StatementsOf"/> per change, plus one per <see cref="SqlStatement.MaxParameters"/> distinct rooms.</para>
+/// </remarks>
+public sealed class RoomChangeBatch
+{
+    private readonly List<SqlStatement> statements;
+    private readonly List<RoomChange> changes;
+    private readonly List<long> rooms = [];
+    private readonly HashSet<long> seen = [];
+    private readonly string now;
+
+    public RoomChangeBatch(string now, int capacity = 0)
+    {
+        this.now = now;
+        statements = new List<SqlStatement>(capacity);
+        changes = new List<RoomChange>(capacity);
+    }
+
+    public int Count => changes.Count;
+
+    /// <summary>The statements a change adds to a batch: 1 for a post, 2 for a reaction, 3 for a delete, 4 for an edit.</summary>
+    public static int StatementsOf(RoomChange change) => change switch
+    {
+        PostMessage => 1,
+        ChangeReaction => 2,
+        DeleteMessage => 3,
+        _ => 4,
+    };
+
+    /// <summary>The statements of <paramref name="changeStatements"/> change statements in <paramref name="rooms"/> rooms.</summary>
+    public static int StatementsFor(int changeStatements, int rooms) => changeStatements + ((rooms + SqlStatement.MaxParameters - 1) / SqlStatement.MaxParameters);
+
+    public void Add(RoomChange change)
+    {
+        var room = change.Room.Id;
+        var actor = change.Actor.Id;
+        switch (change)
+        {
+            case PostMessage post:
+                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id));
+                break;
+            case EditMessage edit:
+                statements.Add(ChatStore.UpdateContent(edit.MessageId, room, actor, edit.Content, now));
+                statements.Add(ChatStore.InsertEvent(room, RoomEventNames.MessageUpdated, edit.MessageId, actor, null, now));
+                statements.Add(ChatStore.SelectMessage(edit.MessageId));
+                statements.Add(ChatStore.SelectReactions(edit.MessageId));
+                break;
+            case DeleteMessage delete:
+                statements.Add(ChatStore.Tombstone(delete.MessageId, room, actor, now));
+                statements.Add(ChatStore.InsertEvent(room, RoomEventNames.MessageDeleted, delete.MessageId, actor, null, now));
+                statements.Add(ChatStore.DeleteReactionsOfDeleted(delete.MessageId));
+                break;
+            case ChangeReaction reaction:
+                statements.Add(reaction.Add
+                    ? ChatStore.InsertReaction(reaction.MessageId, room, reaction.Emoji, actor, now)
+                    : ChatStore.DeleteReaction(reaction.MessageId, room, reaction.Emoji, actor));
+                statements.Add(ChatStore.InsertEvent(
+                    room, reaction.Add ? RoomEventNames.ReactionAdded : RoomEventNames.ReactionRemoved, reaction.MessageId, actor, reaction.Emoji, now));
+                break;
+            default:
+                throw new ArgumentException($"Unknown room change {change.GetType().Name}.", nameof(change));
+        }
+
+        changes.Add(change);
+        if (seen.Add(room))
+        {
+            rooms.Add(room);
+        }
+    }
+
+    /// <summary>The batch: the rooms' last seqs, then each change's statements in the order added.</summary>
+    public IReadOnlyList<SqlStatement> Statements()
+    {
+        var all = new List<SqlStatement>(StatementsFor(statements.Count, rooms.Count));
+        for (var first = 0; first < rooms.Count; first += SqlStatement.MaxParameters)
+        {
+            all.Add(ChatStore.LastSeqs(rooms.GetRange(first, Math.Min(SqlStatement.MaxParameters, rooms.Count - first))));
+        }
+
+        all.AddRange(statements);
+        return all;
+    }
+
+    /// <summary>
+    /// What each change, in the order added, became: the committed event (name and payload, with its seq), or null when
+    /// nothing changed. <paramref name="results"/> are the batch's, one per statement of <see cref="Statements"/>;
+    /// <paramref name="insertedAt"/> is <c>now</c> as stored.
+    /// </summary>
+    public CommittedChange?[] Read(IReadOnlyList<SqlResult> results, DateTime insertedAt)
+    {
+        var leading = results.Count - statements.Count;
+        if (leading != StatementsFor(statements.Count, rooms.Count) - statements.Count)
+        {
+            throw Inconsistent($"{results.Count} results for {StatementsFor(statements.Count, rooms.Count)} statements");
+        }
+
+        var lastSeq = new Dictionary<long, long>(rooms.Count);
+        for (var i = 0; i < leading; i++)
+        {
+            foreach (var row in results[i].Rows)
+            {
+                lastSeq[row.GetInt64("room_id")] = row.GetInt64("seq");
+            }
+        }
+
+        var committed = new CommittedChange?[changes.Count];
+        var lastId = 0L;
+        var at = leading;
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var applied = change is PostMessage ? results[at] : results[at + 1];
+            var count = StatementsOf(change);
+            if (applied.Changes != 0)
+            {
+                if (applied.Changes != 1 || !lastSeq.TryGetValue(change.Room.Id, out var seq))
+                {
+                    throw Inconsistent($"change {i} reported {applied.Changes} change(s)");
+                }
+
+                seq++;
+                lastSeq[change.Room.Id] = seq;
+                switch (change)
+                {
+                    case PostMessage post:
+                        // Ids of one transaction only grow; anything else means the meta is not what this reading assumes.
+                        if (applied.LastRowId <= lastId)
+                        {
+                            throw Inconsistent($"insert {i} reported row id {applied.LastRowId} after {lastId}");
+                        }
+
+                        lastId = applied.LastRowId;
+                        committed[i] = new CommittedChange(RoomEventNames.NewMessage, new Message(
+                            lastId, post.Room.Id, seq, post.Content, post.Actor, insertedAt, post.ClientId) { ReplyTo = post.ReplyTo });
+                        break;
+                    case EditMessage:
+                        var state = ChatStore.ReadMessages(results[at + 2].Rows, results[at + 3].Rows).Single();
+                        committed[i] = new CommittedChange(RoomEventNames.MessageUpdated, new MessageUpdated(seq, state));
+                        break;
+                    case DeleteMessage delete:
+                        committed[i] = new CommittedChange(RoomEventNames.MessageDeleted, new MessageDeleted(seq, delete.MessageId));
+                        break;
+                    case ChangeReaction reaction:
+                        committed[i] = new CommittedChange(
+                            reaction.Add ? RoomEventNames.ReactionAdded : RoomEventNames.ReactionRemoved,
+                            new ReactionChanged(seq, reaction.MessageId, reaction.Emoji, reaction.Actor) { Added = reaction.Add });
+                        break;
+                }
+            }
+
+            at += count;
+        }
+
+        return committed;
+    }
+
+    private static StorageException Inconsistent(string what) =>
+        new($"The database's answer to a group commit of room changes is inconsistent: {what}.", StorageErrorKind.Unavailable);
+}
+
+/// <summary>A change as committed: the event's name and its payload (with its seq).</summary>
+public sealed record CommittedChange(string Event, IRoomEvent Payload);

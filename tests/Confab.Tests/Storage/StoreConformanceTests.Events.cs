@@ -1,0 +1,136 @@
+using Confab.Messages;
+using Confab.Rooms;
+using Confab.Storage;
+using Confab.Tests.Infrastructure;
+
+namespace Confab.Tests.Storage;
+
+/// <summary>The conformance suite's room events: edits, deletes, reactions and replies, numbered in one sequence per room.</summary>
+public abstract partial class StoreConformanceTests
+{
+    private static PostMessage Post(Room room, MessageAuthor author, string content, string? clientId = null, ReplyPreview? replyTo = null) =>
+        new(room, author, content, clientId, replyTo);
+
+    private async Task<Message> PostOneAsync(Room room, MessageAuthor author, string content, ReplyPreview? replyTo = null) =>
+        (Message)(await Store.CommitAsync([Post(room, author, content, replyTo: replyTo)], Now).Within())[0]!.Payload;
+
+    private async Task<CommittedChange?> CommitOneAsync(RoomChange change) => (await Store.CommitAsync([change], Now).Within())[0];
+
+    [Fact]
+    public async Task Edits_deletes_and_reactions_take_the_rooms_next_seqs_and_replay_in_order()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
+        var bob = new MessageAuthor(bobUser!.Id, "bob");
+        var first = await PostOneAsync(general, alice, "first");
+        var second = await PostOneAsync(general, bob, "second");
+
+        // Several changes in one group commit, as the log makes them.
+        var committed = await Store.CommitAsync(
+            [
+                new EditMessage(general, alice, first.Id, "first, edited"),
+                new ChangeReaction(general, alice, second.Id, "👍", Add: true),
+                new ChangeReaction(general, bob, second.Id, "👍", Add: true),
+                new ChangeReaction(general, alice, second.Id, "🎉", Add: true),
+                new ChangeReaction(general, alice, second.Id, "👍", Add: false),
+            ],
+            Now).Within();
+        var deleted = await CommitOneAsync(new DeleteMessage(general, alice, first.Id));
+        var third = await PostOneAsync(general, bob, "third");
+
+        Assert.Equal([3L, 4L, 5L, 6L, 7L], committed.Select(c => c!.Payload.Seq));
+        var updated = Assert.IsType<MessageUpdated>(committed[0]!.Payload);
+        Assert.Equal(("first, edited", first.Id, first.Seq), (updated.Message.Content, updated.Message.Id, updated.Message.Seq));
+        Assert.Equal(DbTime.Stored(Now), updated.Message.EditedAt);
+        Assert.Equal(new MessageDeleted(8, first.Id), deleted!.Payload);
+        Assert.Equal(9, third.Seq);
+
+        var all = await Store.ListEventsAfterAsync(general.Id, 0, 100).Within();
+        Assert.False(all.HasMore);
+        Assert.Equal(
+            [
+                (1L, "new_message"), (2L, "new_message"), (3L, "message_updated"), (4L, "reaction_added"), (5L, "reaction_added"),
+                (6L, "reaction_added"), (7L, "reaction_removed"), (8L, "message_deleted"), (9L, "new_message"),
+            ],
+            all.Events.Select(e => (e.Payload.Seq, e.Event)));
+        var reaction = Assert.IsType<ReactionChanged>(all.Events[4].Payload);
+        Assert.Equal((second.Id, "👍", bob, true), (reaction.MessageId, reaction.Emoji, reaction.User, reaction.Added));
+        Assert.False(Assert.IsType<ReactionChanged>(all.Events[6].Payload).Added);
+
+        // Replayed messages are in their current state: the first is a tombstone, the second has bob's 👍 and alice's 🎉.
+        var firstNow = Assert.IsType<Message>(all.Events[0].Payload);
+        Assert.Equal(("", true, 0), (firstNow.Content, firstNow.Deleted, firstNow.Reactions.Count));
+        var secondNow = Assert.IsType<Message>(all.Events[1].Payload);
+        Assert.Equal(
+            [("👍", 1, new long[] { bob.Id }), ("🎉", 1, new long[] { alice.Id })],
+            secondNow.Reactions.Select(r => (r.Emoji, r.Count, r.UserIds.ToArray())));
+
+        var since = await Store.ListEventsAfterAsync(general.Id, 6, 2).Within();
+        Assert.True(since.HasMore);
+        Assert.Equal([7L, 8L], since.Events.Select(e => e.Payload.Seq));
+
+        var snapshot = await Store.ReadRoomAsync(general.Id, lastSeq: 7, history: 50, backlog: 50).Within();
+        Assert.Equal(9, snapshot.LastSeq);
+        Assert.Equal([9L], snapshot.Messages.Messages.Select(m => m.Seq));
+        Assert.Equal([8L, 9L], snapshot.Events!.Events.Select(e => e.Payload.Seq));
+        var fresh = await Store.ReadRoomAsync(general.Id, lastSeq: null, history: 50, backlog: 50).Within();
+        Assert.Equal((9L, 3), (fresh.LastSeq, fresh.Messages.Messages.Count));
+        Assert.Null(fresh.Events);
+    }
+
+    [Fact]
+    public async Task Changes_that_no_longer_apply_commit_nothing_and_take_no_seq()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var random = (await Store.GetRoomBySlugAsync("random").Within())!;
+        var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
+        var bob = new MessageAuthor(bobUser!.Id, "bob");
+        var mine = await PostOneAsync(general, alice, "mine");
+        var gone = await PostOneAsync(general, alice, "to be deleted");
+        Assert.NotNull(await CommitOneAsync(new DeleteMessage(general, alice, gone.Id)));
+        Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, bob, mine.Id, "👍", Add: true)));
+        for (var i = 0; i < ChangeReaction.MaxDistinctEmoji - 1; i++)
+        {
+            Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, alice, mine.Id, char.ConvertFromUtf32(0x1F600 + i), Add: true)));
+        }
+
+        var refused = await Store.CommitAsync(
+            [
+                new EditMessage(general, bob, mine.Id, "not bob's"),
+                new DeleteMessage(general, bob, mine.Id),
+                new EditMessage(general, alice, gone.Id, "deleted already"),
+                new DeleteMessage(general, alice, gone.Id),
+                new EditMessage(random, alice, mine.Id, "wrong room"),
+                new ChangeReaction(general, bob, mine.Id, "👍", Add: true),
+                new ChangeReaction(general, bob, mine.Id, "🎉", Add: false),
+                new ChangeReaction(general, bob, gone.Id, "👍", Add: true),
+                new ChangeReaction(random, bob, mine.Id, "😀", Add: true),
+                new ChangeReaction(general, bob, mine.Id, "🦄", Add: true), // the 21st distinct emoji
+                new EditMessage(general, alice, mine.Id + 1000, "no such message"),
+            ],
+            Now).Within();
+
+        Assert.All(refused, Assert.Null);
+        // Events so far: two posts, a delete, 20 reactions.
+        Assert.Equal(2 + 1 + ChangeReaction.MaxDistinctEmoji + 1, (await PostOneAsync(general, alice, "next")).Seq);
+        var now = (await Store.GetMessageAsync(mine.Id).Within())!;
+        Assert.Equal(("mine", null, ChangeReaction.MaxDistinctEmoji), (now.Content, now.EditedAt, now.Reactions.Count));
+        // Reacting with an emoji already on the message is still fine at the limit.
+        Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, bob, mine.Id, "😀", Add: true)));
+    }
+
+    [Fact]
+    public async Task A_reply_carries_a_preview_of_what_it_replies_to_and_a_delete_empties_it()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var original = await PostOneAsync(general, alice, new string('x', 150));
+        var preview = new ReplyPreview(original.Id, original.Seq, alice, new string('x', 100));
+        var reply = await PostOneAsync(general, alice, "a reply", preview);
+
+        Assert.Equal(preview, reply.ReplyTo);
+        Assert.Equal(preview, (await Store.GetMessageAsync(reply.Id).Within())!.ReplyTo);
+        await CommitOneAsync(new DeleteMessage(general, alice, original.Id));
+        var afterDelete = (await Store.ListMessagesBeforeAsync(general.Id, null, 10).Within()).Messages.Single(m => m.Id == reply.Id);
+        Assert.Equal(preview with { Excerpt = "" }, afterDelete.ReplyTo);
+    }
+}
