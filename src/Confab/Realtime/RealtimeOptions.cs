@@ -30,6 +30,12 @@ public sealed class RealtimeOptions
     [Range(1, 1_000_000, ErrorMessage = "Confab:Realtime:MaxSocketsPerAddress must be between 1 and 1000000.")]
     public int MaxSocketsPerAddress { get; set; } = 500;
 
+    /// <summary>
+    /// How long a room event that arrived past a gap waits for the events before it, before they are read from the store
+    /// (<see cref="RoomSequencer"/>). Default 200 ms.
+    /// </summary>
+    public TimeSpan GapTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>At most one <c>user_typing</c> per user per room per this interval is forwarded. Default 1 s.</summary>
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -20,6 +20,7 @@ public static class RealtimeSetup
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TypingThrottle>();
         services.AddSingleton<SocketQuota>();
+        services.AddSingleton<RoomEventStream>();
         services.AddHostedService<RoomBroadcasts>();
         return services;
     }

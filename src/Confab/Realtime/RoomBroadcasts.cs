@@ -8,12 +8,12 @@ using Confab.Telemetry;
 namespace Confab.Realtime;
 
 /// <summary>
-/// Publishes every committed room event (<c>new_message</c>, <c>message_updated</c>, <c>message_deleted</c>,
-/// <c>reaction_added</c>, <c>reaction_removed</c>) on <c>room:&lt;slug&gt;</c>, once, in commit order (so in seq order), whichever
-/// transport made it. The payload is encoded once here; sockets write those bytes, and in-process subscribers (the web UI)
-/// get the event itself (<see cref="IRoomEvent"/>) as <see cref="Broadcast.Value"/>.
+/// Hands every room event this process commits (<c>new_message</c>, <c>message_updated</c>, <c>message_deleted</c>,
+/// <c>reaction_added</c>, <c>reaction_removed</c>) to the <see cref="RoomEventStream"/>, which publishes each once, in seq
+/// order, on <c>room:&lt;slug&gt;</c>, whichever transport made it. The payload is encoded once there; sockets write those
+/// bytes, and in-process subscribers (the web UI) get the event itself (<see cref="IRoomEvent"/>) as <see cref="Broadcast.Value"/>.
 /// </summary>
-public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, ConfabMetrics metrics, ILogger<RoomBroadcasts> logger) : IHostedService
+public sealed class RoomBroadcasts(MessageLog log, RoomEventStream stream, ConfabMetrics metrics) : IHostedService
 {
     public const string NewMessageEvent = RoomEventNames.NewMessage;
     public const string TypingEvent = "user_typing";
@@ -46,32 +46,8 @@ public sealed partial class RoomBroadcasts(MessageLog log, IPubSub pubSub, Confa
     {
         foreach (var (room, name, payload, receivedAt) in committed)
         {
-            var published = pubSub.BroadcastAsync(new Broadcast(Topic(room.Slug), name, RoomEventJson.Payload(payload), payload));
-            if (published.IsCompletedSuccessfully)
-            {
-                metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);
-            }
-            else
-            {
-                _ = ObserveAsync(published, room.Slug, receivedAt);
-            }
-        }
-    }
-
-    private async Task ObserveAsync(ValueTask published, string slug, long receivedAt)
-    {
-        try
-        {
-            await published;
+            stream.Receive(room, new RoomEventEntry(name, payload));
             metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Committed but not delivered live: clients get it on their next join with last_seq.
-            LogPublishFailed(logger, e, slug);
-        }
     }
-
-    [LoggerMessage(EventId = 300, Level = LogLevel.Error, Message = "Publishing a committed message to room {Slug} failed.")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string slug);
 }
