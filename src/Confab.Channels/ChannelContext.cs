@@ -32,7 +32,7 @@ public sealed class ChannelContext
     public SocketContext Socket => _entry.Connection.Socket;
 
     /// <summary>The process's presence tracker.</summary>
-    public PresenceTracker Presence => _runtime.Presence;
+    public IPresence Presence => _runtime.Presence;
 
     /// <summary>The pub/sub the channel's broadcasts go through.</summary>
     public IPubSub PubSub => _runtime.PubSub;

@@ -12,8 +12,9 @@ public static class ChannelsServiceCollectionExtensions
     /// <summary>
     /// Adds the services of Phoenix sockets: <see cref="ChannelOptions"/> (validated at start-up),
     /// <see cref="TimeProvider.System"/> unless a <see cref="TimeProvider"/> is registered, <see cref="IPubSub"/> as
-    /// <see cref="LocalPubSub"/> unless another implementation is registered, <see cref="PresenceTracker"/> (merging
-    /// diffs over <see cref="ChannelOptions.PresenceDiffInterval"/>),
+    /// <see cref="LocalPubSub"/> unless another implementation is registered, <see cref="IPresence"/> as the process-local
+    /// <see cref="PresenceTracker"/> (merging diffs over <see cref="ChannelOptions.PresenceDiffInterval"/>) unless another
+    /// implementation is registered,
     /// <see cref="ChannelsMetrics"/>, and the registry that closes sockets on application stop.
     /// </summary>
     /// <example>
@@ -41,6 +42,7 @@ public static class ChannelsServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ChannelOptions>>().Value.PresenceDiffInterval,
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        services.TryAddSingleton<IPresence>(provider => provider.GetRequiredService<PresenceTracker>());
         services.TryAddSingleton<ChannelsMetrics>();
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton<ChannelsRuntime>();

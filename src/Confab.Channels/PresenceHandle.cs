@@ -9,9 +9,9 @@ namespace Confab.Channels;
 /// </summary>
 public sealed class PresenceHandle : IDisposable
 {
-    private readonly PresenceTracker _tracker;
+    private readonly IPresence _tracker;
 
-    internal PresenceHandle(PresenceTracker tracker, string topic, string key, object owner, string phxRef, byte[] meta)
+    internal PresenceHandle(IPresence tracker, string topic, string key, object owner, string phxRef, byte[] meta)
     {
         _tracker = tracker;
         Topic = topic;
@@ -41,10 +41,10 @@ public sealed class PresenceHandle : IDisposable
 
     internal byte[] MetaBytes { get; private set; }
 
-    /// <summary>Replaces the meta; see <see cref="PresenceTracker.Update(PresenceHandle, JsonPayload)"/>.</summary>
+    /// <summary>Replaces the meta; see <see cref="IPresence.Update(PresenceHandle, JsonPayload)"/>.</summary>
     public void Update(JsonPayload meta) => _tracker.Update(this, meta);
 
-    /// <summary>Replaces the meta; see <see cref="PresenceTracker.Update(PresenceHandle, JsonPayload)"/>.</summary>
+    /// <summary>Replaces the meta; see <see cref="IPresence.Update(PresenceHandle, JsonPayload)"/>.</summary>
     public void Update(JsonObject meta) => _tracker.Update(this, JsonPayload.FromObject(meta));
 
     /// <summary>Untracks the presence (idempotent).</summary>

@@ -34,13 +34,13 @@ namespace Confab.Channels;
 /// subscribes to the topic before its <c>presence_state</c> is listed, so each change reaches it either in that state
 /// or in a later diff; a diff repeating what the state already holds changes nothing on the client.</para>
 /// </remarks>
-public sealed class PresenceTracker
+public sealed class PresenceTracker : IPresence
 {
     /// <summary>The conventional event of the full state pushed to a joiner.</summary>
-    public const string StateEvent = "presence_state";
+    public const string StateEvent = IPresence.StateEvent;
 
     /// <summary>The event of the diffs broadcast on the topic.</summary>
-    public const string DiffEvent = "presence_diff";
+    public const string DiffEvent = IPresence.DiffEvent;
 
     private readonly IPubSub _pubSub;
     private readonly TimeProvider _timeProvider;
@@ -193,7 +193,7 @@ public sealed class PresenceTracker
     }
 
     /// <summary>Writes the state of <paramref name="topic"/> (see <see cref="List"/>) to <paramref name="writer"/>.</summary>
-    internal void WriteState(Utf8JsonWriter writer, string topic)
+    public void WriteState(Utf8JsonWriter writer, string topic)
     {
         lock (_gate)
         {

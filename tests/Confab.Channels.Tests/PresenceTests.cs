@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confab.Channels.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Confab.Channels.Tests;
@@ -31,6 +32,49 @@ public sealed partial class PresenceTests
         Assert.Equal(
             """{"joins":{"alice":{"metas":[{"device":"phone","online_at":"1700000000","phx_ref":""" + $"\"{phxRef}\"" + """}]}},"leaves":{}}""",
             diff.Payload.GetRawText());
+    }
+
+    [Fact]
+    public async Task An_IPresence_registered_by_the_app_is_the_one_channels_use()
+    {
+        CountingPresence? counting = null;
+        await using var server = await TestServer.StartAsync(services: services => services.AddSingleton<IPresence>(provider =>
+            counting = new CountingPresence(new PresenceTracker(provider.GetRequiredService<IPubSub>(), TimeProvider.System))));
+        await using var alice = await server.ConnectAsync();
+
+        await alice.JoinOkAsync("presence:lobby", "3", """{"user":"alice","device":"phone"}""");
+        var (state, _) = await ReceiveStateAndDiffAsync(alice);
+
+        Assert.Equal(1, counting!.Tracks);
+        Assert.Equal(1, counting.States);
+        Assert.Equal("phone", state.Payload.GetProperty("alice").GetProperty("metas")[0].GetProperty("device").GetString());
+    }
+
+    /// <summary>An app's own presence: here one that counts what channels ask of it and lets the local tracker answer.</summary>
+    private sealed class CountingPresence(PresenceTracker inner) : IPresence
+    {
+        public int Tracks;
+        public int States;
+
+        public int TrackedCount => inner.TrackedCount;
+
+        public PresenceHandle Track(string topic, string key, JsonPayload meta, object owner)
+        {
+            Interlocked.Increment(ref Tracks);
+            return inner.Track(topic, key, meta, owner);
+        }
+
+        public void Update(PresenceHandle handle, JsonPayload meta) => inner.Update(handle, meta);
+
+        public bool Untrack(PresenceHandle handle) => inner.Untrack(handle);
+
+        public JsonPayload List(string topic) => inner.List(topic);
+
+        public void WriteState(System.Text.Json.Utf8JsonWriter writer, string topic)
+        {
+            Interlocked.Increment(ref States);
+            inner.WriteState(writer, topic);
+        }
     }
 
     [Fact]

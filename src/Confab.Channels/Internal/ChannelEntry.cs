@@ -226,12 +226,12 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
     }
 
     /// <summary>The topic's presence state, encoded straight into this socket's frame (it can be large).</summary>
-    public void PushPresenceState(PresenceTracker tracker)
+    public void PushPresenceState(IPresence tracker)
     {
         if (!IsClosed)
         {
             Connection.Send(Connection.Serializer.EncodeMessage(
-                JoinRef, Topic, PresenceTracker.StateEvent, (tracker, Topic), static (writer, state) => state.tracker.WriteState(writer, state.Topic)));
+                JoinRef, Topic, IPresence.StateEvent, (tracker, Topic), static (writer, state) => state.tracker.WriteState(writer, state.Topic)));
         }
     }
 
@@ -244,7 +244,7 @@ internal sealed class ChannelEntry : IBroadcastSubscriber
         }
     }
 
-    public PresenceHandle TrackPresence(PresenceTracker tracker, string key, JsonPayload meta)
+    public PresenceHandle TrackPresence(IPresence tracker, string key, JsonPayload meta)
     {
         PresenceHandle handle = tracker.Track(Topic, key, meta, this);
         lock (_gate)

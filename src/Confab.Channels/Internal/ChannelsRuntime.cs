@@ -7,7 +7,7 @@ namespace Confab.Channels.Internal;
 internal sealed class ChannelsRuntime(
     IOptions<ChannelOptions> options,
     IPubSub pubSub,
-    PresenceTracker presence,
+    IPresence presence,
     TimeProvider timeProvider,
     ChannelsMetrics metrics,
     SocketRegistry registry,
@@ -19,7 +19,7 @@ internal sealed class ChannelsRuntime(
 
     public IPubSub PubSub { get; } = pubSub;
 
-    public PresenceTracker Presence { get; } = presence;
+    public IPresence Presence { get; } = presence;
 
     public TimeProvider TimeProvider { get; } = timeProvider;
 

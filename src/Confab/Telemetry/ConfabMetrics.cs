@@ -35,7 +35,7 @@ public sealed class ConfabMetrics
     private readonly Histogram<double> statementDuration;
     private readonly Counter<long> socketsRefused;
 
-    public ConfabMetrics(IMeterFactory meterFactory, PresenceTracker? presence = null)
+    public ConfabMetrics(IMeterFactory meterFactory, IPresence? presence = null)
     {
         var meter = meterFactory.Create(MeterName);
         accepted = meter.CreateCounter<long>("confab.messages.accepted", "{message}", "Messages committed.");

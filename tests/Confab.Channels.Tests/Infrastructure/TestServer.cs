@@ -42,7 +42,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public PresenceTracker Presence => App.Services.GetRequiredService<PresenceTracker>();
 
-    public static async Task<TestServer> StartAsync(Action<ChannelOptions>? configure = null, TimeProvider? timeProvider = null, bool? fromConnection = null)
+    public static async Task<TestServer> StartAsync(
+        Action<ChannelOptions>? configure = null, TimeProvider? timeProvider = null, bool? fromConnection = null, Action<IServiceCollection>? services = null)
     {
         var logs = new LogSink();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -61,6 +62,7 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         builder.Services.AddSingleton<Probe>();
+        services?.Invoke(builder.Services);
         builder.Services.AddPhoenixChannels(configure).AddPhoenixSocket<TestSocket>();
         WebApplication app = builder.Build();
         app.MapPhoenixSocket<TestSocket>("/socket");
