@@ -13,6 +13,7 @@ namespace Confab.Messages;
 /// </summary>
 public sealed class MessageActions : IDisposable
 {
+    public const string RateLimitedReason = "Too many messages. Please slow down.";
     public const string NotFoundReason = "unknown message";
     public const string OtherRoomReason = "message in another room";
     public const string NotYoursReason = "not your message";

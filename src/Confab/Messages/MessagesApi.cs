@@ -147,7 +147,7 @@ public static class MessagesApi
     /// <summary>Why a change was not made, as HTTP means it: 404, 403, 422 (with field errors when the input was at fault), 429.</summary>
     private static IResult Refusal(HttpContext context, ChangeResult result) => result.Outcome switch
     {
-        ChangeOutcome.RateLimited => Problems.TooManyRequests(context, "Too many messages. Please slow down.", result.RetryAfter),
+        ChangeOutcome.RateLimited => Problems.TooManyRequests(context, MessageActions.RateLimitedReason, result.RetryAfter),
         ChangeOutcome.Invalid => Problems.Validation(result.Errors!),
         ChangeOutcome.NotFound => Problems.NotFound(result.Reason ?? MessageActions.NotFoundReason),
         ChangeOutcome.Forbidden => Problems.Forbidden(result.Reason ?? MessageActions.NotYoursReason),

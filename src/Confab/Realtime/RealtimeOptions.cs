@@ -35,7 +35,4 @@ public sealed class RealtimeOptions
     /// (<see cref="RoomSequencer"/>). Default 200 ms.
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>At most one <c>user_typing</c> per user per room per this interval is forwarded. Default 1 s.</summary>
-    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -19,12 +19,6 @@ public sealed record SeqReply([property: JsonIgnore(Condition = JsonIgnoreCondit
 /// <summary>The reply to <c>new_message</c>: <c>{"message_id": 42, "seq": 7}</c>.</summary>
 public sealed record MessageAck(long MessageId, long Seq);
 
-/// <summary><c>{"user_id": 3, "username": "alice"}</c>.</summary>
-public sealed record UserTyping(long UserId, string Username);
-
-/// <summary>A presence meta before the tracker adds <c>phx_ref</c>: <c>{"online_at": 1764324000, "username": "alice"}</c>.</summary>
-public sealed record PresenceMeta(long OnlineAt, string Username);
-
 /// <summary><c>{"reason": "room not found"}</c>.</summary>
 public sealed record ReasonReply(string Reason);
 

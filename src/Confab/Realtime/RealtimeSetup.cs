@@ -18,7 +18,6 @@ public static class RealtimeSetup
         });
         services.AddPhoenixSocket<UserSocket>();
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<TypingThrottle>();
         services.AddSingleton<SocketQuota>();
         services.AddSingleton<RoomEventStream>();
         services.AddHostedService<RoomBroadcasts>();

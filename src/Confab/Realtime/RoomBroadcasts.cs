@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Confab.Api;
 using Confab.Channels;
 using Confab.Messages;
 using Confab.Telemetry;
@@ -15,21 +12,6 @@ namespace Confab.Realtime;
 /// </summary>
 public sealed class RoomBroadcasts(MessageLog log, RoomEventStream stream, ConfabMetrics metrics) : IHostedService
 {
-    public const string NewMessageEvent = RoomEventNames.NewMessage;
-    public const string TypingEvent = "user_typing";
-
-    public static string Topic(string slug) => RoomChannel.TopicPrefix + slug;
-
-    public static JsonPayload TypingPayload(UserTyping typing) => JsonPayload.Serialize(typing, ConfabJsonContext.Default.UserTyping);
-
-    /// <summary>A broadcast's value: the object itself when it was published in this process, else decoded from its JSON.</summary>
-    public static T? Read<T>(Broadcast broadcast, JsonTypeInfo<T> type) where T : class =>
-        broadcast.Value as T ?? JsonSerializer.Deserialize(broadcast.Payload.Utf8.Span, type);
-
-    /// <summary>A room event's payload (the object itself when published in this process); null for typing and presence.</summary>
-    public static IRoomEvent? ReadEvent(Broadcast broadcast) =>
-        broadcast.Value as IRoomEvent ?? RoomEventJson.Read(broadcast.Event, broadcast.Payload.Utf8.Span);
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         log.Committed += Publish;

@@ -28,12 +28,10 @@ namespace Confab.Realtime;
 /// (<c>phx_close</c>): nothing more is sent or received on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, ChatStore store, MessageActions actions, TypingThrottle typing, TimeProvider time, IOptions<RealtimeOptions> options,
+    RoomDirectory rooms, ChatStore store, MessageActions actions, RoomActivity roomActivity, TimeProvider time, IOptions<RealtimeOptions> options,
     ConfabMetrics metrics)
     : Channel, IDisposable
 {
-    public const string TopicPrefix = "room:";
-    public const string RateLimitedReason = "Too many messages. Please slow down.";
     public const string TokenExpiredReason = "token expired";
     public const string NotSavedReason = "the message could not be saved; please retry";
     private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(30);
@@ -55,7 +53,7 @@ public sealed class RoomChannel(
 
         activity?.SetTag("confab.user.id", socketUser.Id);
         // Who may see which room is decided in one place: RoomDirectory.MaySee.
-        if (await rooms.GetForAsync(socketUser.Id, Context.Topic[TopicPrefix.Length..], cancellationToken) is not { } found)
+        if (await rooms.GetForAsync(socketUser.Id, Context.Topic[RoomActivity.TopicPrefix.Length..], cancellationToken) is not { } found)
         {
             return Refuse("room_not_found", "room not found");
         }
@@ -94,7 +92,7 @@ public sealed class RoomChannel(
             return true;
         }
 
-        if (RoomBroadcasts.ReadEvent(broadcast) is not { } roomEvent)
+        if (RoomActivity.ReadEvent(broadcast) is not { } roomEvent)
         {
             return true; // typing, presence
         }
@@ -110,8 +108,7 @@ public sealed class RoomChannel(
 
     public override ValueTask AfterJoinAsync(CancellationToken cancellationToken)
     {
-        var meta = new PresenceMeta(time.GetUtcNow().ToUnixTimeSeconds(), user!.Username);
-        Context.TrackPresence(Key(user.Id), JsonPayload.Serialize(meta, ConfabJsonContext.Default.PresenceMeta));
+        Context.TrackPresence(RoomActivity.PresenceKey(user!.Id), roomActivity.PresenceMeta(Author));
         Context.PushPresenceState();
         expiry = time.CreateTimer(static state => ((RoomChannel)state!).Expire(), this, UntilExpiry(), Timeout.InfiniteTimeSpan);
         return ValueTask.CompletedTask;
@@ -233,20 +230,17 @@ public sealed class RoomChannel(
     private static Reply Refusal(ChangeResult result) => result.Outcome switch
     {
         ChangeOutcome.RateLimited => Reply.Error(JsonPayload.Serialize(
-            new RateLimitedReply(RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
+            new RateLimitedReply(MessageActions.RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
         ChangeOutcome.Invalid => Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(result.Errors!), ConfabJsonContext.Default.FieldErrorsReply)),
         _ => Reply.Error(Reason(result.Reason ?? "refused")),
     };
 
     private ValueTask<Reply?> Typing()
     {
-        if (typing.TryPass(user!.Id, room!.Id))
-        {
-            var notice = new UserTyping(user.Id, user.Username);
-            return Ignore(Context.BroadcastFromAsync(RoomBroadcasts.TypingEvent, RoomBroadcasts.TypingPayload(notice), notice, droppable: true));
-        }
-
-        return ValueTask.FromResult<Reply?>(null);
+        // The others of the room; the sender's own sockets skip it (the page of the same user shows no "you are typing").
+        return roomActivity.Typing(room!, Author) is { } notice
+            ? Ignore(Context.BroadcastFromAsync(RoomActivity.TypingEvent, RoomActivity.TypingPayload(notice), notice, droppable: true))
+            : ValueTask.FromResult<Reply?>(null);
     }
 
     private static async ValueTask<Reply?> Ignore(ValueTask broadcast)
@@ -308,8 +302,6 @@ public sealed class RoomChannel(
         errors[name] = [$"{name} must be a positive integer"];
         return null;
     }
-
-    private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40];
 

@@ -35,7 +35,7 @@ public sealed partial class RoomEventStream(
 
     /// <summary>Takes one event of a room; it is handed on now if it is next, later if events before it are missing.</summary>
     public void Receive(Room room, RoomEventEntry entry) =>
-        rooms.GetOrAdd(room.Id, static (id, state) => new RoomSequencer(id, RoomBroadcasts.Topic(state.Slug), state.Stream), (room.Slug, Stream: this)).Receive(entry);
+        rooms.GetOrAdd(room.Id, static (id, state) => new RoomSequencer(id, RoomActivity.Topic(state.Slug), state.Stream), (room.Slug, Stream: this)).Receive(entry);
 
     /// <summary>The room's sequencer, once it has received an event (tests, diagnostics).</summary>
     public RoomSequencer? Sequencer(long roomId) => rooms.GetValueOrDefault(roomId);

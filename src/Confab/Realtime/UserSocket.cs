@@ -1,5 +1,6 @@
 using Confab.Accounts;
 using Confab.Channels;
+using Confab.Rooms;
 
 namespace Confab.Realtime;
 
@@ -11,7 +12,7 @@ namespace Confab.Realtime;
 /// </summary>
 public sealed class UserSocket(AuthTokens tokens, SocketQuota quota) : PhoenixSocket
 {
-    public override void Configure(ChannelRouter router) => router.Channel<RoomChannel>(RoomChannel.TopicPrefix + "*");
+    public override void Configure(ChannelRouter router) => router.Channel<RoomChannel>(RoomActivity.TopicPrefix + "*");
 
     public override ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context)
     {

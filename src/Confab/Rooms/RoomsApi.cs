@@ -6,7 +6,12 @@ namespace Confab.Rooms;
 /// <summary><c>GET /api/rooms</c>, <c>POST /api/rooms</c>, <c>GET /api/rooms/{slug}</c>, for holders of a bearer token.</summary>
 public static class RoomsApi
 {
-    public static IServiceCollection AddRooms(this IServiceCollection services) => services.AddMemoryCache().AddSingleton<RoomDirectory>();
+    /// <summary>The room directory, and a room's live side (<see cref="RoomActivity"/>: typing, presence metas), whose typing interval is <c>Confab:Realtime:TypingInterval</c>.</summary>
+    public static IServiceCollection AddRooms(this IServiceCollection services)
+    {
+        services.AddOptions<RoomActivityOptions>().BindConfiguration("Confab:Realtime");
+        return services.AddMemoryCache().AddSingleton<RoomDirectory>().AddSingleton<TypingThrottle>().AddSingleton<RoomActivity>();
+    }
 
     public static IEndpointRouteBuilder MapRooms(this IEndpointRouteBuilder endpoints)
     {

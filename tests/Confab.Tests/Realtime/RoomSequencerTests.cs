@@ -54,7 +54,7 @@ public sealed class RoomSequencerTests : IAsyncLifetime, IBroadcastSubscriber, I
         Assert.Equal([1L, 2, 3, 4, 5, 6], events.Select(e => e.Payload.Seq));
 
         var pubSub = new LocalPubSub();
-        pubSub.Subscribe(RoomBroadcasts.Topic("general"), this);
+        pubSub.Subscribe(RoomActivity.Topic("general"), this);
         stream = new RoomEventStream(pubSub, store, clock, Options.Create(new RealtimeOptions()), NullLogger<RoomEventStream>.Instance);
     }
 

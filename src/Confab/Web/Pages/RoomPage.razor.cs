@@ -3,7 +3,6 @@ using Confab.Accounts;
 using Confab.Api;
 using Confab.Channels;
 using Confab.Messages;
-using Confab.Realtime;
 using Confab.Rooms;
 using Confab.Storage;
 using Confab.Web.Chat;
@@ -60,14 +59,14 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     [Inject] private ChatStore Store { get; set; } = default!;
     [Inject] private MessageActions Actions { get; set; } = default!;
     [Inject] private IPubSub PubSub { get; set; } = default!;
-    [Inject] private PresenceTracker Presence { get; set; } = default!;
-    [Inject] private TypingThrottle Throttle { get; set; } = default!;
+    [Inject] private IPresence Presence { get; set; } = default!;
+    [Inject] private RoomActivity Activity { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private CircuitConnection Circuit { get; set; } = default!;
 
-    private string Topic => RoomBroadcasts.Topic(room!.Slug);
+    private string Topic => RoomActivity.Topic(room!.Slug);
 
     protected override async Task OnParametersSetAsync()
     {
@@ -176,8 +175,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     {
         if (presence is null && room is not null)
         {
-            var meta = JsonPayload.Serialize(new PresenceMeta(Time.GetUtcNow().ToUnixTimeSeconds(), me.Username), ConfabJsonContext.Default.PresenceMeta);
-            presence = Presence.Track(Topic, me.Id.ToString(CultureInfo.InvariantCulture), meta, this);
+            presence = Presence.Track(Topic, RoomActivity.PresenceKey(me.Id), Activity.PresenceMeta(me), this);
             online = OnlineUser.FromPresence(Presence.List(Topic));
         }
     }
@@ -221,7 +219,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     {
         switch (broadcast.Event)
         {
-            case RoomBroadcasts.NewMessageEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
+            case RoomEventNames.NewMessage when RoomActivity.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
                 var gap = history!.Apply(message);
                 typing?.Forget(message.User.Id);
                 typingText = typing?.Describe() ?? "";
@@ -233,19 +231,19 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
                 break;
             case RoomEventNames.MessageUpdated or RoomEventNames.MessageDeleted or RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved
-                when RoomBroadcasts.ReadEvent(broadcast) is { } change:
+                when RoomActivity.ReadEvent(broadcast) is { } change:
                 if (history!.Apply(change))
                 {
                     await CatchUpAsync();
                 }
 
                 break;
-            case RoomBroadcasts.TypingEvent when RoomBroadcasts.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
+            case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                 typing?.Saw(notice.UserId, notice.Username);
                 typingText = typing?.Describe() ?? "";
                 typingTimer ??= Time.CreateTimer(_ => _ = Dispatch(RefreshTyping), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
                 break;
-            case PresenceTracker.DiffEvent:
+            case IPresence.DiffEvent:
                 online = OnlineUser.FromPresence(Presence.List(Topic));
                 break;
             default:
@@ -308,7 +306,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 scroll = ScrollIntent.AppendedMine;
                 break;
             case ChangeOutcome.RateLimited:
-                sendError = $"{RoomChannel.RateLimitedReason} Try again in {Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds))} s.";
+                sendError = $"{MessageActions.RateLimitedReason} Try again in {Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds))} s.";
                 break;
             default:
                 var first = result.Errors!.Values.First()[0];
@@ -319,10 +317,9 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
     private async Task OnDraftChanged()
     {
-        if (room is not null && draft.Length > 0 && Throttle.TryPass(me.Id, room.Id))
+        if (room is not null && draft.Length > 0 && Activity.Typing(room, me) is { } notice)
         {
-            var notice = new UserTyping(me.Id, me.Username);
-            await PubSub.BroadcastAsync(new Broadcast(Topic, RoomBroadcasts.TypingEvent, RoomBroadcasts.TypingPayload(notice), notice) { Droppable = true });
+            await PubSub.BroadcastAsync(new Broadcast(Topic, RoomActivity.TypingEvent, RoomActivity.TypingPayload(notice), notice) { Droppable = true });
         }
     }
 

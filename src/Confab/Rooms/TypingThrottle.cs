@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
-namespace Confab.Realtime;
+namespace Confab.Rooms;
 
-/// <summary>Forwards at most one typing notice per user per room per <see cref="RealtimeOptions.TypingInterval"/>, across the user's sockets.</summary>
-public sealed class TypingThrottle(TimeProvider time, IOptions<RealtimeOptions> options)
+/// <summary>Forwards at most one typing notice per user per room per <see cref="RoomActivityOptions.TypingInterval"/>, across the user's sockets and pages.</summary>
+public sealed class TypingThrottle(TimeProvider time, IOptions<RoomActivityOptions> options)
 {
     private const int SweepAbove = 10_000;
     private readonly ConcurrentDictionary<(long User, long Room), long> lastPassed = new();
