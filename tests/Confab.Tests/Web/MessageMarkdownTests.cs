@@ -95,6 +95,13 @@ public sealed class MessageMarkdownTests
         Assert.Contains("x", html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("And **welcome**, see [the docs](https://example.com) or `/help`", "And welcome, see the docs or /help")]
+    [InlineData("> quoted\n\n~~old~~ reply\nsecond  line", "quoted old reply second line")]
+    [InlineData("<b>x</b> & [y](javascript:alert(1))", "<b>x</b> & y")]
+    [InlineData("```\ncode\n```", "code")]
+    public void Plain_text_drops_the_markup_onto_one_line(string markdown, string text) => Assert.Equal(text, MessageMarkdown.PlainText(markdown));
+
     [Fact]
     public void Each_message_state_is_rendered_once()
     {

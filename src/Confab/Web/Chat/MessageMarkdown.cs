@@ -30,11 +30,32 @@ public static class MessageMarkdown
     private static readonly string[] AllowedPrefixes = ["http://", "https://", "mailto:"];
     private static readonly MarkdownPipeline Pipeline = BuildPipeline();
 
-    // Messages are immutable: each state is rendered once, and its HTML goes when the message does.
+    // Messages are immutable: each state is rendered once, and its HTML goes when the message does. Likewise each
+    // excerpt's plain text, by the string's identity.
     private static readonly ConditionalWeakTable<Message, string> Rendered = new();
+    private static readonly ConditionalWeakTable<string, string> Plain = new();
 
     /// <summary>The message's content as HTML (rendered once per message state).</summary>
     public static MarkupString Html(Message message) => new(Rendered.GetValue(message, static m => ToHtml(m.Content)));
+
+    /// <summary>
+    /// The text without its Markdown, on one line, for a quote of it: <c>see **this** [page](https://…)</c> is
+    /// "see this page". It is text, not HTML: whoever shows it escapes it.
+    /// </summary>
+    public static string PlainText(string markdown) => Plain.GetValue(markdown, static text =>
+    {
+        string plain;
+        try
+        {
+            plain = Markdown.ToPlainText(text, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            plain = text;
+        }
+
+        return string.Join(' ', plain.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    });
 
     public static string ToHtml(string markdown)
     {
