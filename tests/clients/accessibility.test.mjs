@@ -1,11 +1,12 @@
 // axe-core's WCAG 2.0/2.1 A and AA rules over every page, at a desktop and a phone width, in headless Chromium
 // against a real Confab process: the log-in and sign-up pages (also showing their errors), the rooms list, and a room
-// once it is live, with a message from someone else and someone else online. Any violation fails, listed by rule.
+// once it is live, with a message from someone else, a reply to it with reactions and its actions and emoji picker open,
+// someone else online, then while editing a message and replying. Any violation fails, listed by rule.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, newUser, postMessage } from "./support/server.mjs";
 import { connect, disconnectAll, reply, eventually } from "./support/phoenix.mjs";
-import { launch, signUp, openRoom, screenshotPath } from "./support/browser.mjs";
+import { launch, signUp, openRoom, send, screenshotPath } from "./support/browser.mjs";
 import { assertNoViolations } from "./support/axe.mjs";
 
 let server;
@@ -14,9 +15,19 @@ let browser;
 before(async () => {
   server = await startServer();
   browser = await launch();
-  // Someone else in General: a message from them, and they stay online (joined over a socket) while the pages are checked.
+  // Someone else in General: a message from them, a reply in Markdown with reactions, and they stay online (joined over
+  // a socket) while the pages are checked.
   const olga = await newUser(server, "olga");
-  await postMessage(server, olga, "general", "Hello from olga 👋");
+  const hello = await postMessage(server, olga, "general", "Hello from olga 👋");
+  const answer = await postMessage(server, olga, "general", "And **welcome**, see [the docs](https://example.com) or `/help`", { replyTo: hello.id });
+  for (const emoji of ["👍", "🎉"]) {
+    const reacted = await fetch(`${server.url}/api/rooms/general/messages/${answer.id}/reactions/${encodeURIComponent(emoji)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${olga.token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(reacted.status, 204);
+  }
   await reply(connect(server, { token: olga.token }).channel("room:general", {}).join());
 });
 after(async () => {
@@ -88,8 +99,27 @@ for (const { name, viewport } of widths) {
       const names = await online.allTextContents();
       return names.includes("olga") && names.includes(`reader-${name}`);
     }, 5000, "olga and the reader online");
+    // olga's reply, its reactions (one of them the reader's too), and its actions with the emoji picker open.
+    const answer = page.locator(".message").filter({ has: page.locator(".reply-quote") }).filter({ hasText: "welcome" });
+    await answer.locator(".reaction", { hasText: "👍" }).click({ timeout: 5000 });
+    await answer.locator(".reaction[aria-pressed=true]").waitFor({ timeout: 5000 });
+    await answer.focus({ timeout: 5000 });
+    await answer.getByRole("button", { name: "Add reaction" }).click({ timeout: 5000 });
+    await answer.getByRole("group", { name: "Choose a reaction" }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: screenshotPath(`a11y-room-${name}`) });
-    await check(page, `room (${name})`);
+    await check(page, `room with a reply, reactions and a message's actions open (${name})`);
+
+    // The reader's own message, being edited, while replying to olga's.
+    await send(page, `mine at ${name} width`);
+    const mine = page.locator(".message").filter({ hasText: `mine at ${name} width` });
+    await mine.focus({ timeout: 5000 });
+    await mine.getByRole("button", { name: "Edit" }).click({ timeout: 5000 });
+    await page.getByRole("textbox", { name: "Edit message" }).waitFor({ timeout: 5000 });
+    await answer.focus({ timeout: 5000 });
+    await answer.getByRole("button", { name: "Reply" }).click({ timeout: 5000 });
+    await page.locator(".reply-bar").waitFor({ timeout: 5000 });
+    await page.screenshot({ path: screenshotPath(`a11y-room-editing-${name}`) });
+    await check(page, `room while editing and replying (${name})`);
     await page.context().close();
     done();
   });

@@ -26,9 +26,9 @@ export function screenshotPath(name) {
   return join(screenshots, `${name}.png`);
 }
 
-/** Registers through the sign-up page (which logs the new user in) and returns the page. */
-export async function signUp(browser, server, username, { viewport } = {}) {
-  const context = await browser.newContext({ baseURL: server.url, viewport: viewport ?? { width: 1280, height: 800 } });
+/** Registers through the sign-up page (which logs the new user in) and returns the page; `options` go to the browser context. */
+export async function signUp(browser, server, username, { viewport, ...options } = {}) {
+  const context = await browser.newContext({ baseURL: server.url, viewport: viewport ?? { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   await page.goto("/register");
   await page.getByLabel("Username").fill(username);

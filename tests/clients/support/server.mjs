@@ -134,11 +134,13 @@ export async function newUser(server, username) {
   return { id: body.user.id, username, token: body.token };
 }
 
-export async function postMessage(server, user, room, content) {
+/** Posts through the REST API (`replyTo`: the id of the message replied to) and returns the message. */
+export async function postMessage(server, user, room, content, { replyTo } = {}) {
   const response = await fetch(`${server.url}/api/rooms/${room}/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` },
-    body: JSON.stringify({ content }),
+    body: JSON.stringify({ content, ...(replyTo ? { reply_to: replyTo } : {}) }),
+    signal: AbortSignal.timeout(10_000),
   });
   if (response.status !== 201) throw new Error(`post: ${response.status} ${await response.text()}`);
   return response.json();

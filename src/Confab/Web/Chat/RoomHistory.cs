@@ -15,6 +15,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
 
     private readonly SortedDictionary<long, Message> messages = [];
     private readonly Dictionary<long, long> seqOfId = [];
+    private readonly Dictionary<long, string> names = [];
 
     /// <summary>The newest room event applied: everything up to it is reflected here.</summary>
     private long lastEventSeq;
@@ -49,6 +50,26 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     }
 
     /// <summary>
+    /// Loads older pages until the message posted at <paramref name="seq"/> is held. False when it is out of reach: not a
+    /// message of the room, or older than <see cref="MaxLoaded"/> messages back.
+    /// </summary>
+    public async Task<bool> LoadThroughAsync(long seq)
+    {
+        while (!messages.ContainsKey(seq))
+        {
+            if (messages.Count == 0 || seq > messages.Keys.First() || messages.Count + PageSize > MaxLoaded || !await LoadOlderAsync())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The name of a user seen here (an author, someone replied to or reacting), or null.</summary>
+    public string? NameOf(long userId) => names.GetValueOrDefault(userId);
+
+    /// <summary>
     /// Applies a live event. False when it was applied (or was old); true when it skipped past events this viewer never
     /// got: nothing was applied, call <see cref="CatchUpAsync"/>, which replays them and it.
     /// </summary>
@@ -77,10 +98,10 @@ public sealed class RoomHistory(ChatStore store, long roomId)
         }
     }
 
-    /// <summary>Every event committed after the newest applied; true when anything came.</summary>
+    /// <summary>Every event committed after the newest applied; true when new messages came.</summary>
     public async Task<bool> CatchUpAsync()
     {
-        var any = false;
+        var newMessages = false;
         while (true)
         {
             var page = await store.ListEventsAfterAsync(roomId, lastEventSeq, 100);
@@ -89,10 +110,10 @@ public sealed class RoomHistory(ChatStore store, long roomId)
                 ApplyOne(entry.Payload);
             }
 
-            any |= page.Events.Count > 0;
+            newMessages |= page.Events.Any(entry => entry.Payload is Message);
             if (!page.HasMore || page.Events.Count == 0)
             {
-                return any;
+                return newMessages;
             }
         }
     }
@@ -111,6 +132,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
                 Replace(deleted.MessageId, m => m with { Content = "", Deleted = true, Reactions = [] });
                 break;
             case ReactionChanged reaction:
+                names[reaction.User.Id] = reaction.User.Username;
                 Replace(reaction.MessageId, m => m with { Reactions = WithReaction(m.Reactions, reaction) });
                 break;
         }
@@ -167,6 +189,11 @@ public sealed class RoomHistory(ChatStore store, long roomId)
             // A message read again (a page, a replay) is its newer state.
             messages[message.Seq] = message;
             seqOfId[message.Id] = message.Seq;
+            names[message.User.Id] = message.User.Username;
+            if (message.ReplyTo is { } original)
+            {
+                names[original.User.Id] = original.User.Username;
+            }
         }
 
         while (messages.Count > MaxLoaded)

@@ -13,9 +13,10 @@ using Microsoft.JSInterop;
 namespace Confab.Web.Pages;
 
 /// <summary>
-/// A room, live: history with older pages on scroll, new messages as they commit, typing, who is online.
-/// It uses the same core as the sockets: <see cref="MessageActions"/> to send, the room's <see cref="IPubSub"/> topic
-/// to receive, and <see cref="PresenceTracker"/> to be seen, so browser and socket users see each other.
+/// A room, live: history with older pages on scroll, new messages and every change as they commit, replies, typing, who
+/// is online; each message with its actions (<see cref="MessageItem"/>). It uses the same core as the sockets:
+/// <see cref="MessageActions"/> to post and change, the room's <see cref="IPubSub"/> topic to receive, and
+/// <see cref="IPresence"/> to be seen, so browser and socket users see each other.
 /// </summary>
 public sealed partial class RoomPage : IBroadcastSubscriber
 {
@@ -25,7 +26,8 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     private bool connected;
     private bool ready;
     private string draft = "";
-    private (string Text, string ClientId)? unacknowledged;
+    private (string Text, long? ReplyTo, string ClientId)? unacknowledged;
+    private Message? replyingTo;
     private string? sendError;
     private string typingText = "";
     private IReadOnlyList<OnlineUser> online = [];
@@ -40,10 +42,12 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     private IJSObjectReference? module;
     private DotNetObjectReference<RoomPage>? self;
     private ScrollIntent scroll;
+    private long? reveal;
 
     private enum ScrollIntent
     {
         None,
+        Changed,
         Appended,
         AppendedMine,
         Prepended,
@@ -133,6 +137,15 @@ public sealed partial class RoomPage : IBroadcastSubscriber
             case ScrollIntent.Prepended:
                 await module.InvokeVoidAsync("prepended");
                 break;
+            case ScrollIntent.Changed:
+                await module.InvokeVoidAsync("changed");
+                break;
+        }
+
+        if (reveal is { } seq)
+        {
+            reveal = null;
+            await module.InvokeVoidAsync("reveal", seq);
         }
     }
 
@@ -237,6 +250,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                     await CatchUpAsync();
                 }
 
+                Changed();
                 break;
             case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                 typing?.Saw(notice.UserId, notice.Username);
@@ -278,16 +292,17 @@ public sealed partial class RoomPage : IBroadcastSubscriber
 
         // The text as it was when sent: the reader may type on while it commits.
         var text = draft;
-        var clientId = unacknowledged is { } retry && retry.Text == text ? retry.ClientId : Guid.NewGuid().ToString("N");
+        var replyTo = replyingTo?.Id;
+        var clientId = unacknowledged is { } retry && retry.Text == text && retry.ReplyTo == replyTo ? retry.ClientId : Guid.NewGuid().ToString("N");
         ChangeResult result;
         try
         {
-            result = await Actions.PostAsync(room, me, text, clientId);
+            result = await Actions.PostAsync(room, me, text, clientId, replyTo);
         }
         catch (StorageException)
         {
             // Not stored: sending the same text again reuses the client_id, so it can never be stored twice.
-            unacknowledged = (text, clientId);
+            unacknowledged = (text, replyTo, clientId);
             sendError = "Your message could not be sent. Please try again.";
             return;
         }
@@ -302,18 +317,63 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 }
 
                 sendError = null;
+                if (replyingTo?.Id == replyTo)
+                {
+                    replyingTo = null;
+                }
+
                 history!.AddOwn(result.Message!);
                 scroll = ScrollIntent.AppendedMine;
                 break;
-            case ChangeOutcome.RateLimited:
-                sendError = $"{MessageActions.RateLimitedReason} Try again in {Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds))} s.";
-                break;
             default:
-                var first = result.Errors!.Values.First()[0];
-                sendError = char.ToUpperInvariant(first[0]) + first[1..] + ".";
+                sendError = RefusalText.Describe(result);
                 break;
         }
     }
+
+    private async Task StartReply(Message message)
+    {
+        replyingTo = message;
+        Changed();
+        await composer.FocusAsync();
+    }
+
+    private void CancelReply()
+    {
+        replyingTo = null;
+        Changed();
+    }
+
+    /// <summary>The reader changed a message: show it now (its broadcast then changes nothing).</summary>
+    private async Task OnChangedAsync()
+    {
+        await CatchUpAsync();
+        Changed();
+    }
+
+    private async Task<bool> ShowOriginalAsync(ReplyPreview original)
+    {
+        if (history is null || !await history.LoadThroughAsync(original.Seq))
+        {
+            return false;
+        }
+
+        reveal = original.Seq;
+        StateHasChanged();
+        return true;
+    }
+
+    // A message or the reply bar changed size: the list stays at the newest if it was there.
+    private void Changed()
+    {
+        if (scroll == ScrollIntent.None)
+        {
+            scroll = ScrollIntent.Changed;
+        }
+    }
+
+    private string NameOf(long userId) =>
+        history?.NameOf(userId) ?? online.FirstOrDefault(user => user.Id == userId)?.Username ?? $"user {userId}";
 
     private async Task OnDraftChanged()
     {
@@ -345,11 +405,6 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         var today = TimeZoneInfo.ConvertTimeFromUtc(Time.GetUtcNow().UtcDateTime, zone).Date;
         return local.ToString(local.Date == today ? "HH:mm" : "MMM d, HH:mm", CultureInfo.InvariantCulture);
     }
-
-    private static string Initial(string username) => username.Length > 0 ? char.ToUpperInvariant(username[0]).ToString() : "?";
-
-    // One of twelve hues (classes hue-0 to hue-11 in app.css): the CSP allows no inline styles.
-    private static long Hue(long userId) => userId * 47 % 360 / 30;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 // The room page's browser side: Enter to send, staying at the newest message unless the reader scrolled up
-// (then a "new messages" marker), and loading older messages when the reader reaches the top.
+// (then a "new messages" marker), loading older messages when the reader reaches the top, Enter and Escape in a
+// message being edited, and bringing a replied-to message into view.
 let list;
 let marker;
 let page;
@@ -16,8 +17,15 @@ export function init(messages, composer, form, dotnet) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
+    } else if (event.key === "Escape") {
+      document.getElementById("cancel-reply")?.click();
     }
   });
+  list.addEventListener("keydown", onEditKey);
+  list.addEventListener("input", (event) => {
+    if (event.target.matches(".edit-input")) autosize(event.target);
+  });
+  list.addEventListener("focusout", closePickerLeft);
   composer.addEventListener("input", () => autosize(composer));
   marker.addEventListener("click", () => {
     scrollToNewest();
@@ -45,6 +53,56 @@ export function prepended() {
   list.scrollTop += list.scrollHeight - heightBeforePrepend;
   loading = false;
   fillViewport();
+}
+
+/** Something changed size (an edit, a reaction, the reply bar): stay at the newest if the reader was there. */
+export function changed() {
+  if (pinned) scrollToNewest();
+}
+
+/** A message's editor opened: focus it with the caret at the end. */
+export function editing(textarea) {
+  autosize(textarea);
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+}
+
+/** A picker opened: all of it in view, its first choice focused. */
+export function focusFirst(container) {
+  container.scrollIntoView({ block: "nearest" });
+  container.querySelector("button")?.focus({ preventScroll: true });
+}
+
+/** Brings a message into view, marks it for a moment, and gives it focus (its actions then show). */
+export function reveal(seq) {
+  const target = list.querySelector(`.message[data-seq="${seq}"]`);
+  if (!target) return;
+  target.scrollIntoView({ block: "center" });
+  target.classList.remove("flash");
+  void target.offsetWidth; // restart the animation when shown twice
+  target.classList.add("flash");
+  setTimeout(() => target.classList.remove("flash"), 2000);
+  target.focus({ preventScroll: true });
+}
+
+// In a message being edited: Enter saves, Shift+Enter is a new line, Escape cancels.
+function onEditKey(event) {
+  if (!event.target.matches(".edit-input") || event.isComposing) return;
+  if (event.key === "Enter" && !event.shiftKey) {
+    event.preventDefault();
+    event.target.form.requestSubmit();
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    event.target.form.querySelector("[data-cancel-edit]").click();
+  }
+}
+
+// An emoji picker closes when focus leaves its message (its toggle closes it, as a click on it would).
+function closePickerLeft(event) {
+  const message = event.target.closest(".message");
+  if (message && !message.contains(event.relatedTarget)) {
+    message.querySelector(".message-actions [aria-expanded=true]")?.click();
+  }
 }
 
 function onScroll() {

@@ -1,0 +1,238 @@
+using Confab.Messages;
+using Confab.Rooms;
+using Confab.Storage;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
+
+namespace Confab.Web.Chat;
+
+/// <summary>
+/// A message as the room page shows it: its text in Markdown (<see cref="MessageMarkdown"/>), the message it replies to
+/// (a click shows the original), its reactions (a click toggles one's own), and its actions: react from a small picker,
+/// reply, and on one's own, edit in place (Enter saves, Escape cancels) and delete once confirmed. Changes go through
+/// <see cref="MessageActions"/>, like every transport's; a refusal shows under the message.
+/// </summary>
+public sealed partial class MessageItem
+{
+    /// <summary>The picker's choices.</summary>
+    public static readonly IReadOnlyList<string> CommonEmoji = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+
+    private bool pickerOpen;
+    private bool editing;
+    private string editDraft = "";
+    private bool confirmingDelete;
+    private string? error;
+    private Focus focus;
+    private ElementReference article;
+    private ElementReference editInput;
+    private ElementReference reactButton;
+    private ElementReference picker;
+    private ElementReference cancelDelete;
+
+    private enum Focus
+    {
+        None,
+        Article,
+        Editor,
+        ReactButton,
+        Picker,
+        CancelDelete,
+    }
+
+    [Parameter, EditorRequired]
+    public Message Message { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public Room Room { get; set; } = default!;
+
+    /// <summary>Who is looking: their reactions are highlighted, their messages can be edited and deleted.</summary>
+    [Parameter, EditorRequired]
+    public MessageAuthor Me { get; set; } = default!;
+
+    /// <summary>When it was posted, as the reader reads times.</summary>
+    [Parameter, EditorRequired]
+    public string Time { get; set; } = "";
+
+    /// <summary>A reacting user's name, for the reaction's tooltip.</summary>
+    [Parameter, EditorRequired]
+    public Func<long, string> NameOf { get; set; } = default!;
+
+    /// <summary>room.js, once loaded: puts the caret at the end of the text being edited.</summary>
+    [Parameter]
+    public IJSObjectReference? Module { get; set; }
+
+    [Parameter]
+    public EventCallback<Message> OnReply { get; set; }
+
+    /// <summary>Brings the replied-to message into view, loading older pages as needed; false when it is out of reach.</summary>
+    [Parameter, EditorRequired]
+    public Func<ReplyPreview, Task<bool>> ShowOriginal { get; set; } = default!;
+
+    /// <summary>A change of the reader's was committed: show it without waiting for its broadcast.</summary>
+    [Parameter]
+    public EventCallback OnChanged { get; set; }
+
+    [Inject] private MessageActions Actions { get; set; } = default!;
+
+    private bool Mine => Message.User.Id == Me.Id;
+
+    // "active": its actions stay shown while its picker or its delete confirmation is open.
+    private string Classes => pickerOpen || confirmingDelete ? "message active" : "message";
+
+    protected override void OnParametersSet()
+    {
+        if (Message.Deleted)
+        {
+            // Deleted here or elsewhere: nothing is left to edit, react to or delete.
+            editing = pickerOpen = confirmingDelete = false;
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        var target = focus;
+        focus = Focus.None;
+        switch (target)
+        {
+            case Focus.Article:
+                await article.FocusAsync();
+                break;
+            case Focus.Editor when editing && Module is not null:
+                await Module.InvokeVoidAsync("editing", editInput);
+                break;
+            case Focus.Editor when editing:
+                await editInput.FocusAsync();
+                break;
+            case Focus.ReactButton when !Message.Deleted && !editing:
+                // The picker had focus and is gone: the actions show again once the message has focus, and only shown
+                // can the button take it.
+                await article.FocusAsync();
+                await reactButton.FocusAsync();
+                break;
+            case Focus.Picker when pickerOpen && Module is not null:
+                await Module.InvokeVoidAsync("focusFirst", picker);
+                break;
+            case Focus.CancelDelete when confirmingDelete:
+                await cancelDelete.FocusAsync();
+                break;
+        }
+    }
+
+    private string Pressed(string emoji) => Reacted(emoji) ? "true" : "false";
+
+    private bool Reacted(string emoji) => Message.Reactions.Any(r => r.Emoji == emoji && r.UserIds.Contains(Me.Id));
+
+    private string Who(ReactionSummary reaction) => string.Join(", ", reaction.UserIds.Select(NameOf));
+
+    private async Task ToggleAsync(string emoji) =>
+        await ChangeAsync(() => Actions.ReactAsync(Room, Me, Message.Id, emoji, add: !Reacted(emoji)));
+
+    private void TogglePicker()
+    {
+        pickerOpen = !pickerOpen;
+        confirmingDelete = false;
+        focus = pickerOpen ? Focus.Picker : Focus.None;
+    }
+
+    private async Task ChooseAsync(string emoji)
+    {
+        pickerOpen = false;
+        focus = Focus.ReactButton;
+        await ToggleAsync(emoji);
+    }
+
+    private void OnPickerKey(KeyboardEventArgs key)
+    {
+        if (key.Key == "Escape")
+        {
+            pickerOpen = false;
+            focus = Focus.ReactButton;
+        }
+    }
+
+    private void StartEdit()
+    {
+        editing = true;
+        editDraft = Message.Content;
+        pickerOpen = confirmingDelete = false;
+        error = null;
+        focus = Focus.Editor;
+    }
+
+    private void CancelEdit()
+    {
+        editing = false;
+        error = null;
+        focus = Focus.Article;
+    }
+
+    private async Task SaveEditAsync()
+    {
+        if (editDraft == Message.Content || await ChangeAsync(() => Actions.EditAsync(Room, Me, Message.Id, editDraft)))
+        {
+            editing = false;
+            focus = Focus.Article;
+        }
+    }
+
+    private void AskDelete()
+    {
+        confirmingDelete = true;
+        pickerOpen = false;
+        focus = Focus.CancelDelete;
+    }
+
+    private void CancelDelete()
+    {
+        confirmingDelete = false;
+        focus = Focus.Article;
+    }
+
+    private void OnConfirmKey(KeyboardEventArgs key)
+    {
+        if (key.Key == "Escape")
+        {
+            CancelDelete();
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (await ChangeAsync(() => Actions.DeleteAsync(Room, Me, Message.Id)))
+        {
+            confirmingDelete = false;
+            focus = Focus.Article;
+        }
+    }
+
+    private async Task ShowOriginalAsync()
+    {
+        error = await ShowOriginal(Message.ReplyTo!) ? null : "The original message is too far back to show here.";
+    }
+
+    // True when done (or nothing needed doing); otherwise why not shows under the message.
+    private async Task<bool> ChangeAsync(Func<ValueTask<ChangeResult>> change)
+    {
+        ChangeResult result;
+        try
+        {
+            result = await change();
+        }
+        catch (StorageException)
+        {
+            error = RefusalText.NotSaved;
+            return false;
+        }
+
+        if (result.Outcome is not (ChangeOutcome.Done or ChangeOutcome.Unchanged))
+        {
+            error = RefusalText.Describe(result);
+            return false;
+        }
+
+        error = null;
+        await OnChanged.InvokeAsync();
+        return true;
+    }
+}
