@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Scenario D, durable ingest: 100 senders in 10 rooms of 10, every message committed before its reply; 25,000
 # msgs/s offered for 30 s. Targets: >= 25,000 msgs/s acknowledged, none lost (every ack in the database and
-# delivered to every member), push→reply p99 < 50 ms.
+# delivered to every member), push→reply p99 < 50 ms. RATE=15000 offers another rate (to compare builds below saturation).
 source "$(dirname "$0")/lib.sh"
 build
 start_server 100 10 "$@"
-run_load d-ingest --connections 100 --room-size 10 --ramp 100 --warmup 100 --phases 25000:30 --drain 5 --max-seconds 300
+run_load d-ingest --connections 100 --room-size 10 --ramp 100 --warmup 100 --phases "${RATE:-25000}:30" --drain 5 --max-seconds 300

@@ -56,7 +56,8 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var post = new PostMessage(room, author, content, clientId, replyTo);
-        if (await CommitAsync(post, receivedAt, cancellationToken) is { Payload: Message message })
+        var committed = Enqueue(post, receivedAt, out var pending) ? pending.Completion.Task : await EnqueueAsync(pending, cancellationToken);
+        if (await committed.WaitAsync(cancellationToken) is { Payload: Message message })
         {
             return new AppendResult(message, Duplicate: false);
         }
@@ -73,20 +74,28 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     /// </summary>
     public async ValueTask<CommittedChange?> CommitAsync(RoomChange change, long receivedAt = 0, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingChange(change, receivedAt == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : receivedAt);
-        if (!queue.Writer.TryWrite(pending))
-        {
-            try
-            {
-                await queue.Writer.WriteAsync(pending, cancellationToken);
-            }
-            catch (ChannelClosedException)
-            {
-                throw new StorageException("The message log is shut down.", StorageErrorKind.Unavailable);
-            }
-        }
+        var committed = Enqueue(change, receivedAt, out var pending) ? pending.Completion.Task : await EnqueueAsync(pending, cancellationToken);
+        return await committed.WaitAsync(cancellationToken);
+    }
 
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    // Queued at once when there is room (the common case, with no await of its own); else waits for room.
+    private bool Enqueue(RoomChange change, long receivedAt, out PendingChange pending)
+    {
+        pending = new PendingChange(change, receivedAt == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : receivedAt);
+        return queue.Writer.TryWrite(pending);
+    }
+
+    private async Task<Task<CommittedChange?>> EnqueueAsync(PendingChange pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.Writer.WriteAsync(pending, cancellationToken);
+            return pending.Completion.Task;
+        }
+        catch (ChannelClosedException)
+        {
+            throw new StorageException("The message log is shut down.", StorageErrorKind.Unavailable);
+        }
     }
     public Task StartAsync(CancellationToken cancellationToken)
     {

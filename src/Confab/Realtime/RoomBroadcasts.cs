@@ -28,7 +28,7 @@ public sealed class RoomBroadcasts(MessageLog log, RoomEventStream stream, Confa
     {
         foreach (var (room, name, payload, receivedAt) in committed)
         {
-            stream.Receive(room, new RoomEventEntry(name, payload));
+            stream.Receive(room, name, payload);
             metrics.MessageReached(ConfabMetricsStages.Delivered, receivedAt);
         }
     }

@@ -34,15 +34,16 @@ public sealed partial class RoomEventStream(
     public long GapsFilledCount => Interlocked.Read(ref gapsFilled);
 
     /// <summary>Takes one event of a room; it is handed on now if it is next, later if events before it are missing.</summary>
-    public void Receive(Room room, RoomEventEntry entry) =>
-        rooms.GetOrAdd(room.Id, static (id, state) => new RoomSequencer(id, RoomActivity.Topic(state.Slug), state.Stream), (room.Slug, Stream: this)).Receive(entry);
+    public void Receive(Room room, string name, IRoomEvent payload) =>
+        rooms.GetOrAdd(room.Id, static (id, state) => new RoomSequencer(id, RoomActivity.Topic(state.Slug), state.Stream), (room.Slug, Stream: this))
+            .Receive(name, payload);
 
     /// <summary>The room's sequencer, once it has received an event (tests, diagnostics).</summary>
     public RoomSequencer? Sequencer(long roomId) => rooms.GetValueOrDefault(roomId);
 
-    internal void Deliver(string topic, RoomEventEntry entry)
+    internal void Deliver(string topic, string name, IRoomEvent payload)
     {
-        var published = pubSub.BroadcastAsync(new Broadcast(topic, entry.Event, RoomEventJson.Payload(entry.Payload), entry.Payload));
+        var published = pubSub.BroadcastAsync(new Broadcast(topic, name, RoomEventJson.Payload(payload), payload));
         if (!published.IsCompletedSuccessfully)
         {
             _ = ObserveAsync(published, topic);

@@ -49,17 +49,25 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
         }
     }
 
-    public void Receive(RoomEventEntry entry)
+    public void Receive(string name, IRoomEvent payload)
     {
         lock (gate)
         {
-            var seq = entry.Payload.Seq;
+            var seq = payload.Seq;
             if (delivered < 0)
             {
                 delivered = seq - 1;
             }
 
-            if (seq <= delivered || !held.TryAdd(seq, entry))
+            // The common case, every event of this process's own commits: the next one, nothing waiting. Handed on as is.
+            if (seq == delivered + 1 && held.Count == 0 && !filling)
+            {
+                delivered = seq;
+                stream.Deliver(topic, name, payload);
+                return;
+            }
+
+            if (seq <= delivered || !held.TryAdd(seq, new RoomEventEntry(name, payload)))
             {
                 stream.Dropped();
                 return;
@@ -86,7 +94,7 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
 
             held.Remove(seq);
             delivered = seq;
-            stream.Deliver(topic, next);
+            stream.Deliver(topic, next.Event, next.Payload);
         }
 
         gapTimer?.Dispose();

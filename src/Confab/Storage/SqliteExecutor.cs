@@ -17,13 +17,20 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     /// <summary>Distinct statement texts kept prepared on the batch connection; past this, they are all dropped.</summary>
     private const int MaxPreparedBatchStatements = 64;
 
+    /// <summary>Reader connections kept open between reads, each with its statements prepared.</summary>
+    private const int MaxIdleReaders = 8;
+
     private const string Begin = "BEGIN IMMEDIATE";
+
+    // A read transaction: in WAL mode it reads one snapshot and never blocks the writer.
+    private const string BeginRead = "BEGIN";
     private const string Commit = "COMMIT";
 
     private readonly string connectionString;
     private readonly Lock batchLock = new();
     private readonly Dictionary<string, PreparedSqliteStatement> prepared = new(StringComparer.Ordinal);
     private SqliteConnection? batchConnection;
+    private readonly System.Collections.Concurrent.ConcurrentBag<Reader> readers = [];
     private bool disposed;
 
     public SqliteExecutor(string databasePath, TimeSpan busyTimeout)
@@ -110,25 +117,64 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
-    /// <summary>A read transaction on a pooled connection (not the batch connection, so reads never wait for a group commit).</summary>
+    /// <summary>
+    /// A read transaction on one of the reader connections (never the batch connection, so reads do not wait for a group
+    /// commit), whose statements stay prepared: a join reads three statements, and preparing them anew each time through
+    /// Microsoft.Data.Sqlite cost more than running them (bench/RESULTS.md, session 6).
+    /// </summary>
     public Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<SqlResult>>(Run(connection =>
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var reader = readers.TryTake(out var idle) ? idle : new Reader(Open());
+        try
         {
-            using var transaction = connection.BeginTransaction(deferred: true);
             var results = new SqlResult[statements.Count];
-            for (var i = 0; i < statements.Count; i++)
+            reader.Ready(BeginRead).Run([]);
+            try
             {
-                using var command = Prepare(connection, statements[i]);
-                command.Transaction = transaction;
-                results[i] = Read(command);
+                for (var i = 0; i < statements.Count; i++)
+                {
+                    results[i] = reader.Ready(statements[i].Sql).Run(statements[i].Parameters);
+                }
+
+                reader.Ready(Commit).Run([]);
+            }
+            catch
+            {
+                RollBack(reader.Connection);
+                throw;
             }
 
-            transaction.Commit();
-            return results;
-        }));
+            ReturnReader(reader);
+            return Task.FromResult<IReadOnlyList<SqlResult>>(results);
+        }
+        catch (SqliteException e)
+        {
+            reader.Dispose();
+            throw Translate(e);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private void ReturnReader(Reader reader)
+    {
+        if (disposed || readers.Count >= MaxIdleReaders)
+        {
+            reader.Dispose();
+            return;
+        }
+
+        readers.Add(reader);
+        if (disposed && readers.TryTake(out var late))
+        {
+            late.Dispose();
+        }
     }
 
     /// <summary>
@@ -141,6 +187,8 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         {
             SqliteConnection.ClearPool(pooled);
         }
+
+        CloseIdleReaders();
 
         lock (batchLock)
         {
@@ -158,6 +206,56 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         {
             disposed = true;
             CloseBatchConnection();
+        }
+
+        CloseIdleReaders();
+    }
+
+    private void CloseIdleReaders()
+    {
+        while (readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+    }
+
+    /// <summary>A connection for reads, with the statements it has run kept prepared (at most <see cref="MaxPreparedBatchStatements"/>).</summary>
+    private sealed class Reader(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, PreparedSqliteStatement> prepared = new(StringComparer.Ordinal);
+
+        public SqliteConnection Connection => connection;
+
+        public PreparedSqliteStatement Ready(string sql)
+        {
+            if (!prepared.TryGetValue(sql, out var ready))
+            {
+                if (prepared.Count >= MaxPreparedBatchStatements)
+                {
+                    DropPrepared();
+                }
+
+                ready = PreparedSqliteStatement.Prepare(connection.Handle!, sql);
+                prepared.Add(sql, ready);
+            }
+
+            return ready;
+        }
+
+        public void Dispose()
+        {
+            DropPrepared();
+            connection.Dispose();
+        }
+
+        private void DropPrepared()
+        {
+            foreach (var statement in prepared.Values)
+            {
+                statement.Dispose();
+            }
+
+            prepared.Clear();
         }
     }
 

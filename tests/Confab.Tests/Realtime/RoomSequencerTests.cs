@@ -70,7 +70,7 @@ public sealed class RoomSequencerTests : IAsyncLifetime, IBroadcastSubscriber, I
     {
         foreach (var seq in seqs)
         {
-            stream.Receive(general, events[seq - 1]);
+            stream.Receive(general, events[seq - 1].Event, events[seq - 1].Payload);
         }
     }
 
