@@ -28,9 +28,8 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
 
     private readonly string connectionString;
     private readonly Lock batchLock = new();
-    private readonly Dictionary<string, PreparedSqliteStatement> prepared = new(StringComparer.Ordinal);
-    private SqliteConnection? batchConnection;
-    private readonly System.Collections.Concurrent.ConcurrentBag<Reader> readers = [];
+    private PreparedConnection? batchConnection;
+    private readonly System.Collections.Concurrent.ConcurrentBag<PreparedConnection> readers = [];
     private bool disposed;
 
     public SqliteExecutor(string databasePath, TimeSpan busyTimeout)
@@ -127,26 +126,10 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         ArgumentNullException.ThrowIfNull(statements);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(disposed, this);
-        var reader = readers.TryTake(out var idle) ? idle : new Reader(Open());
+        var reader = readers.TryTake(out var idle) ? idle : new PreparedConnection(Open());
         try
         {
-            var results = new SqlResult[statements.Count];
-            reader.Ready(BeginRead).Run([]);
-            try
-            {
-                for (var i = 0; i < statements.Count; i++)
-                {
-                    results[i] = reader.Ready(statements[i].Sql).Run(statements[i].Parameters);
-                }
-
-                reader.Ready(Commit).Run([]);
-            }
-            catch
-            {
-                RollBack(reader.Connection);
-                throw;
-            }
-
+            var results = reader.RunTransaction(BeginRead, statements);
             ReturnReader(reader);
             return Task.FromResult<IReadOnlyList<SqlResult>>(results);
         }
@@ -162,7 +145,7 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
-    private void ReturnReader(Reader reader)
+    private void ReturnReader(PreparedConnection reader)
     {
         if (disposed || readers.Count >= MaxIdleReaders)
         {
@@ -192,7 +175,7 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
 
         lock (batchLock)
         {
-            if (batchConnection?.Handle is { } handle)
+            if (batchConnection?.Connection.Handle is { } handle)
             {
                 _ = SQLitePCL.raw.sqlite3_exec(handle, "PRAGMA shrink_memory");
             }
@@ -219,12 +202,38 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
-    /// <summary>A connection for reads, with the statements it has run kept prepared (at most <see cref="MaxPreparedBatchStatements"/>).</summary>
-    private sealed class Reader(SqliteConnection connection) : IDisposable
+    /// <summary>
+    /// A connection with the statements it has run kept prepared (at most <see cref="MaxPreparedBatchStatements"/> distinct
+    /// texts; past that, all are dropped): the batch connection, and each reader connection.
+    /// </summary>
+    private sealed class PreparedConnection(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, PreparedSqliteStatement> prepared = new(StringComparer.Ordinal);
 
         public SqliteConnection Connection => connection;
+
+        /// <summary>The statements in one transaction opened with <paramref name="begin"/>; rolled back if one fails.</summary>
+        public SqlResult[] RunTransaction(string begin, IReadOnlyList<SqlStatement> statements)
+        {
+            var results = new SqlResult[statements.Count];
+            Ready(begin).Run([]);
+            try
+            {
+                for (var i = 0; i < statements.Count; i++)
+                {
+                    results[i] = Ready(statements[i].Sql).Run(statements[i].Parameters);
+                }
+
+                Ready(Commit).Run([]);
+            }
+            catch
+            {
+                RollBack(connection);
+                throw;
+            }
+
+            return results;
+        }
 
         public PreparedSqliteStatement Ready(string sql)
         {
@@ -263,41 +272,8 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     // each with a finalizer and a weak reference the connection keeps, which the GC then finalized one by one.
     private SqlResult[] RunBatch(IReadOnlyList<SqlStatement> statements)
     {
-        var connection = batchConnection ??= Open();
-        var results = new SqlResult[statements.Count];
-        Ready(connection, Begin).Run([]);
-        try
-        {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                results[i] = Ready(connection, statements[i].Sql).Run(statements[i].Parameters);
-            }
-
-            Ready(connection, Commit).Run([]);
-        }
-        catch
-        {
-            RollBack(connection);
-            throw;
-        }
-
-        return results;
-    }
-
-    private PreparedSqliteStatement Ready(SqliteConnection connection, string sql)
-    {
-        if (!prepared.TryGetValue(sql, out var ready))
-        {
-            if (prepared.Count >= MaxPreparedBatchStatements)
-            {
-                DropPrepared();
-            }
-
-            ready = PreparedSqliteStatement.Prepare(connection.Handle!, sql);
-            prepared.Add(sql, ready);
-        }
-
-        return ready;
+        batchConnection ??= new PreparedConnection(Open());
+        return batchConnection.RunTransaction(Begin, statements);
     }
 
     // A failed COMMIT may leave the transaction open (SQLITE_BUSY); a failed statement always does.
@@ -309,19 +285,8 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         }
     }
 
-    private void DropPrepared()
-    {
-        foreach (var statement in prepared.Values)
-        {
-            statement.Dispose();
-        }
-
-        prepared.Clear();
-    }
-
     private void CloseBatchConnection()
     {
-        DropPrepared();
         batchConnection?.Dispose();
         batchConnection = null;
     }
