@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Confab.Channels.Internal;
 
 /// <summary>
-/// The channels of one socket and the dispatch rules of PHOENIX_PROTOCOL.md section 2.3: heartbeat, join (route,
+/// The channels of one socket and Phoenix's dispatch rules for a socket's frames: heartbeat, join (route,
 /// limit, ok/error/crash, duplicate), leave, handle_in (synchronous part in frame order, incomplete handlers in flight
 /// up to <see cref="ChannelOptions.MaxPendingRepliesPerSocket"/>), crash and stop. Called by the socket's reader only,
 /// except for completions of pending handlers and <see cref="ChannelContext.Stop"/>, which may come from any thread.

@@ -4,7 +4,7 @@ using Microsoft.Net.Http.Headers;
 namespace Confab.Channels.Internal;
 
 /// <summary>
-/// Phoenix's <c>check_origin</c> for the upgrade request (PHOENIX_PROTOCOL.md section 5): no <c>Origin</c> header is
+/// Phoenix's <c>check_origin</c> for the upgrade request: no <c>Origin</c> header is
 /// allowed (non-browser clients); otherwise the origin's host must equal <see cref="ChannelOptions.Host"/> (or the
 /// request's own host when none is configured), or match one of <see cref="ChannelOptions.AllowedOrigins"/>.
 /// </summary>
