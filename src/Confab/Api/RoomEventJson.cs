@@ -31,26 +31,9 @@ public static class RoomEventJson
         _ => null,
     };
 
-    internal static void Write(Utf8JsonWriter writer, IRoomEvent payload)
-    {
-        switch (payload)
-        {
-            case Message message:
-                JsonSerializer.Serialize(writer, message, ConfabJsonContext.Default.Message);
-                break;
-            case MessageUpdated updated:
-                JsonSerializer.Serialize(writer, updated, ConfabJsonContext.Default.MessageUpdated);
-                break;
-            case MessageDeleted deleted:
-                JsonSerializer.Serialize(writer, deleted, ConfabJsonContext.Default.MessageDeleted);
-                break;
-            case ReactionChanged reaction:
-                JsonSerializer.Serialize(writer, reaction, ConfabJsonContext.Default.ReactionChanged);
-                break;
-            default:
-                throw Unknown(payload);
-        }
-    }
+    /// <summary>Writes a payload into a larger document (a replayed entry), as <see cref="Payload"/> encodes it.</summary>
+    internal static void Write(Utf8JsonWriter writer, IRoomEvent payload) =>
+        writer.WriteRawValue(Payload(payload).Utf8.Span, skipInputValidation: true);
 
     private static JsonException Unknown(IRoomEvent payload) => new($"No JSON shape for a room event of type {payload.GetType().Name}.");
 }
