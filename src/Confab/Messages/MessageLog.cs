@@ -43,7 +43,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Runs on the writer after each commit, with the events it stored, in commit order (so in <c>seq</c> order per
-    /// room), before their senders are answered. Handlers must be quick and must not throw: they publish, nothing more.
+    /// room), once their senders' completions are queued. Handlers must be quick and must not throw: they publish, nothing more.
     /// </summary>
     public event Action<IReadOnlyList<CommittedEvent>>? Committed;
 
@@ -246,14 +246,16 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             }
         }
 
-        if (committed.Count > 0)
-        {
-            Committed?.Invoke(committed);
-        }
-
+        // Senders first: their replies go out on the thread pool while this thread publishes. Both follow the commit;
+        // neither waits for the other (a client sees its reply and the broadcast in either order).
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Completion.TrySetResult(outcomes[i]);
+        }
+
+        if (committed.Count > 0)
+        {
+            Committed?.Invoke(committed);
         }
     }
 
