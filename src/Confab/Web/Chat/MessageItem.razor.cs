@@ -8,10 +8,12 @@ using Microsoft.JSInterop;
 namespace Confab.Web.Chat;
 
 /// <summary>
-/// A message as the room page shows it: its text in Markdown (<see cref="MessageMarkdown"/>), the message it replies to
-/// (a click shows the original), its reactions (a click toggles one's own), and its actions: react from a small picker,
-/// reply, and on one's own, edit in place (Enter saves, Escape cancels) and delete once confirmed. Changes go through
-/// <see cref="MessageActions"/>, like every transport's; a refusal shows under the message.
+/// A message someone is acting on: the room page lists every other message as shared markup (<see cref="MessageView"/>)
+/// and shows this one, with the same look, while its picker, editor, delete confirmation or a refusal is open. It starts
+/// with what the reader asked for (<see cref="Intent"/>): react from a small picker, toggle a reaction, show the original
+/// of a reply, and on one's own, edit in place (Enter saves, Escape cancels) and delete once confirmed. Changes go
+/// through <see cref="MessageActions"/>, like every transport's; a refusal shows under the message. Once nothing is
+/// open any more it hands the message back (<see cref="OnIdle"/>) with where focus belongs.
 /// </summary>
 public sealed partial class MessageItem
 {
@@ -24,6 +26,7 @@ public sealed partial class MessageItem
     private bool confirmingDelete;
     private string? error;
     private Focus focus;
+    private string? focusEmoji;
     private ElementReference article;
     private ElementReference editInput;
     private ElementReference reactButton;
@@ -38,6 +41,7 @@ public sealed partial class MessageItem
         ReactButton,
         Picker,
         CancelDelete,
+        Reaction,
     }
 
     [Parameter, EditorRequired]
@@ -73,12 +77,52 @@ public sealed partial class MessageItem
     [Parameter]
     public EventCallback OnChanged { get; set; }
 
+    /// <summary>What the reader asked for, done as the item appears.</summary>
+    [Parameter, EditorRequired]
+    public MessageIntent Intent { get; set; }
+
+    /// <summary>The reaction to toggle, for <see cref="MessageIntent.Toggle"/>.</summary>
+    [Parameter]
+    public string? Emoji { get; set; }
+
+    /// <summary>
+    /// Nothing is open any more: the page shows the message as markup again, and puts focus back where the reader was:
+    /// on the message (null), or on the button this selector finds in it.
+    /// </summary>
+    [Parameter]
+    public EventCallback<MessageFocus> OnIdle { get; set; }
+
     [Inject] private MessageActions Actions { get; set; } = default!;
 
     private bool Mine => Message.User.Id == Me.Id;
 
     // "active": its actions stay shown while its picker or its delete confirmation is open.
     private string Classes => pickerOpen || confirmingDelete ? "message active" : "message";
+
+    private bool Idle => !pickerOpen && !editing && !confirmingDelete && error is null;
+
+    protected override async Task OnInitializedAsync()
+    {
+        switch (Intent)
+        {
+            case MessageIntent.Pick:
+                TogglePicker();
+                break;
+            case MessageIntent.Edit when Mine:
+                StartEdit();
+                break;
+            case MessageIntent.ConfirmDelete when Mine:
+                AskDelete();
+                break;
+            case MessageIntent.Toggle when Emoji is not null:
+                await ToggleChipAsync(Emoji);
+                break;
+            case MessageIntent.ShowOriginal when Message.ReplyTo is not null:
+                focus = Focus.None;
+                await ShowOriginalAsync();
+                break;
+        }
+    }
 
     protected override void OnParametersSet()
     {
@@ -93,6 +137,18 @@ public sealed partial class MessageItem
     {
         var target = focus;
         focus = Focus.None;
+        if (Idle)
+        {
+            await OnIdle.InvokeAsync(target switch
+            {
+                Focus.Article => MessageFocus.Message,
+                Focus.ReactButton => MessageFocus.On("[data-action=react]"),
+                Focus.Reaction when focusEmoji is not null => MessageFocus.OnReaction(focusEmoji),
+                _ => MessageFocus.Unchanged,
+            });
+            return;
+        }
+
         switch (target)
         {
             case Focus.Article:
@@ -127,6 +183,14 @@ public sealed partial class MessageItem
 
     private async Task ToggleAsync(string emoji) =>
         await ChangeAsync(() => Actions.ReactAsync(Room, Me, Message.Id, emoji, add: !Reacted(emoji)));
+
+    // A reaction's chip: focus stays on it (or on the message, once the chip is gone).
+    private async Task ToggleChipAsync(string emoji)
+    {
+        focus = Focus.Reaction;
+        focusEmoji = emoji;
+        await ToggleAsync(emoji);
+    }
 
     private void TogglePicker()
     {
@@ -235,4 +299,27 @@ public sealed partial class MessageItem
         await OnChanged.InvokeAsync();
         return true;
     }
+}
+
+/// <summary>What a reader asked of a listed message (a button of its markup, <see cref="MessageView"/>).</summary>
+public enum MessageIntent
+{
+    Pick,
+    Edit,
+    ConfirmDelete,
+    Toggle,
+    ShowOriginal,
+}
+
+/// <summary>Where focus goes when a message is handed back to the list: nowhere new, the message, or a button in it.</summary>
+public readonly record struct MessageFocus(bool Move, string? Selector)
+{
+    public static MessageFocus Unchanged => default;
+
+    public static MessageFocus Message => new(true, null);
+
+    public static MessageFocus On(string selector) => new(true, selector);
+
+    /// <summary>The chip of a reaction, when it is still there.</summary>
+    public static MessageFocus OnReaction(string emoji) => new(true, $"[data-emoji=\"{emoji.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"]");
 }

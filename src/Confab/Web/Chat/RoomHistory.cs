@@ -6,7 +6,7 @@ namespace Confab.Web.Chat;
 /// <summary>
 /// The messages one viewer has of a room, by <c>seq</c>, kept current by the room's events: no duplicates whatever
 /// order pages and broadcasts arrive in, older pages on request, missed events replayed from the store, and at most
-/// <see cref="MaxLoaded"/> messages kept (the oldest drop off and stay a scroll away).
+/// <see cref="MaxLoaded"/> messages kept (the oldest drop off and stay a scroll away; <see cref="KeepNewest"/> keeps fewer).
 /// </summary>
 public sealed class RoomHistory(ChatStore store, long roomId)
 {
@@ -65,6 +65,24 @@ public sealed class RoomHistory(ChatStore store, long roomId)
 
         return true;
     }
+
+    /// <summary>
+    /// Keeps the newest <paramref name="keep"/> messages only (the older are a scroll away again): a page left open all day
+    /// at the newest holds a window, not the day.
+    /// </summary>
+    public void KeepNewest(int keep)
+    {
+        while (messages.Count > keep)
+        {
+            var oldest = messages.First();
+            messages.Remove(oldest.Key);
+            seqOfId.Remove(oldest.Value.Id);
+            HasOlder = true;
+        }
+    }
+
+    /// <summary>The message posted at <paramref name="seq"/>, when held.</summary>
+    public Message? Find(long seq) => messages.GetValueOrDefault(seq);
 
     /// <summary>The name of a user seen here (an author, someone replied to or reacting), or null.</summary>
     public string? NameOf(long userId) => names.GetValueOrDefault(userId);
@@ -178,15 +196,16 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     {
         if (seqOfId.TryGetValue(messageId, out var seq) && messages.TryGetValue(seq, out var message))
         {
-            messages[seq] = change(message);
+            messages[seq] = SharedMessages.Intern(change(message));
         }
     }
 
     private void Add(IEnumerable<Message> incoming)
     {
-        foreach (var message in incoming)
+        foreach (var read in incoming)
         {
             // A message read again (a page, a replay) is its newer state.
+            var message = SharedMessages.Intern(read);
             messages[message.Seq] = message;
             seqOfId[message.Id] = message.Seq;
             names[message.User.Id] = message.User.Username;
@@ -196,12 +215,6 @@ public sealed class RoomHistory(ChatStore store, long roomId)
             }
         }
 
-        while (messages.Count > MaxLoaded)
-        {
-            var oldest = messages.First();
-            messages.Remove(oldest.Key);
-            seqOfId.Remove(oldest.Value.Id);
-            HasOlder = true;
-        }
+        KeepNewest(MaxLoaded);
     }
 }

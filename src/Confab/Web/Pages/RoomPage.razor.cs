@@ -31,6 +31,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     private string? sendError;
     private string typingText = "";
     private IReadOnlyList<OnlineUser> online = [];
+    private MarkupString onlineMarkup;
     private TypingIndicator? typing;
     private ITimer? typingTimer;
     private IDisposable? subscription;
@@ -43,6 +44,22 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     private DotNetObjectReference<RoomPage>? self;
     private ScrollIntent scroll;
     private long? reveal;
+    private readonly Dictionary<long, Acting> acting = [];
+
+    /// <summary>Messages a page at the newest keeps; scrolling up loads older pages again.</summary>
+    private const int Window = 100;
+
+    // The reader is at the newest messages (not reading older ones): new messages push the oldest out of the window.
+    private bool atNewest = true;
+    private (long Seq, MessageFocus Focus)? refocus;
+
+    /// <summary>A message being acted on; the instance (by reference) is its item's key, so a new act makes a new item.</summary>
+    private sealed class Acting(MessageIntent intent, string? emoji)
+    {
+        public MessageIntent Intent => intent;
+
+        public string? Emoji => emoji;
+    }
 
     private enum ScrollIntent
     {
@@ -147,6 +164,57 @@ public sealed partial class RoomPage : IBroadcastSubscriber
             reveal = null;
             await module.InvokeVoidAsync("reveal", seq);
         }
+
+        if (refocus is { } back)
+        {
+            refocus = null;
+            await module.InvokeVoidAsync("focusIn", back.Seq, back.Focus.Selector);
+        }
+    }
+
+    /// <summary>
+    /// Called by room.js for a click on a listed message's button (<c>data-action</c>, <see cref="MessageView"/>): a reply
+    /// starts here; anything else shows the message as a <see cref="MessageItem"/>, which does it.
+    /// </summary>
+    [JSInvokable]
+    public async Task Act(long seq, string action, string? emoji)
+    {
+        if (history?.Find(seq) is not { } message)
+        {
+            return;
+        }
+
+        MessageIntent? intent = action switch
+        {
+            "react" => MessageIntent.Pick,
+            "edit" => MessageIntent.Edit,
+            "delete" => MessageIntent.ConfirmDelete,
+            "toggle" when emoji is not null => MessageIntent.Toggle,
+            "original" => MessageIntent.ShowOriginal,
+            _ => null,
+        };
+        if (action == "reply")
+        {
+            await StartReply(message);
+        }
+        else if (intent is { } asked && !acting.ContainsKey(seq))
+        {
+            acting[seq] = new Acting(asked, emoji);
+        }
+
+        StateHasChanged();
+    }
+
+    // A message acted on has nothing open any more: back to markup, with focus where the reader was.
+    private void OnIdle(long seq, MessageFocus focus)
+    {
+        acting.Remove(seq);
+        if (focus.Move)
+        {
+            refocus = (seq, focus);
+        }
+
+        StateHasChanged();
     }
 
     /// <summary>Called by room.js when the reader scrolls near the top.</summary>
@@ -158,9 +226,33 @@ public sealed partial class RoomPage : IBroadcastSubscriber
             return false;
         }
 
+        atNewest = false;
         scroll = ScrollIntent.Prepended;
         StateHasChanged();
         return history.HasOlder;
+    }
+
+    /// <summary>Called by room.js when the reader is back at the newest message: older pages leave the window.</summary>
+    [JSInvokable]
+    public void AtNewest()
+    {
+        atNewest = true;
+        KeepWindow();
+        StateHasChanged();
+    }
+
+    private void KeepWindow()
+    {
+        if (!atNewest || history is null || history.Count <= Window)
+        {
+            return;
+        }
+
+        history.KeepNewest(Window);
+        foreach (var seq in acting.Keys.Where(seq => history.Find(seq) is null).ToList())
+        {
+            acting.Remove(seq);
+        }
     }
 
     public void OnBroadcast(Broadcast message) => _ = Dispatch(() => Apply(message));
@@ -189,7 +281,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         if (presence is null && room is not null)
         {
             presence = Presence.Track(Topic, RoomActivity.PresenceKey(me.Id), Activity.PresenceMeta(me), this);
-            online = OnlineUser.FromPresence(Presence.List(Topic));
+            SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
         }
     }
 
@@ -237,6 +329,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 typing?.Forget(message.User.Id);
                 typingText = typing?.Describe() ?? "";
                 scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
+                KeepWindow();
                 if (gap)
                 {
                     await CatchUpAsync();
@@ -258,7 +351,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 typingTimer ??= Time.CreateTimer(_ => _ = Dispatch(RefreshTyping), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
                 break;
             case IPresence.DiffEvent:
-                online = OnlineUser.FromPresence(Presence.List(Topic));
+                SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
                 break;
             default:
                 return;
@@ -370,6 +463,12 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         {
             scroll = ScrollIntent.Changed;
         }
+    }
+
+    private void SetOnline(IReadOnlyList<OnlineUser> users)
+    {
+        online = users;
+        onlineMarkup = OnlineList.Markup(Topic, users);
     }
 
     private string NameOf(long userId) =>

@@ -1,6 +1,7 @@
 // The room page's browser side: Enter to send, staying at the newest message unless the reader scrolled up
-// (then a "new messages" marker), loading older messages when the reader reaches the top, Enter and Escape in a
-// message being edited, and bringing a replied-to message into view.
+// (then a "new messages" marker), loading older messages when the reader reaches the top, the buttons of listed
+// messages (markup: a click on one goes to the page's Act), Enter and Escape in a message being edited, and bringing
+// a replied-to message into view.
 let list;
 let marker;
 let page;
@@ -21,6 +22,9 @@ export function init(messages, composer, form, dotnet) {
       document.getElementById("cancel-reply")?.click();
     }
   });
+  list.addEventListener("click", onAction);
+  list.addEventListener("focusin", rememberFocus);
+  new MutationObserver(keepFocus).observe(list, { childList: true, subtree: true });
   list.addEventListener("keydown", onEditKey);
   list.addEventListener("input", (event) => {
     if (event.target.matches(".edit-input")) autosize(event.target);
@@ -85,6 +89,48 @@ export function reveal(seq) {
   target.focus({ preventScroll: true });
 }
 
+/** A message is markup again: focus goes back to it, or to the button `selector` finds in it (if still there). */
+export function focusIn(seq, selector) {
+  const message = list.querySelector(`.message[data-seq="${seq}"]`);
+  if (!message) return;
+  // Its actions show once it has focus, and only shown can one of them take it.
+  message.focus({ preventScroll: true });
+  if (selector) message.querySelector(selector)?.focus({ preventScroll: true });
+}
+
+// A listed message is one piece of markup: when it changes (a reaction, an edit, someone else's), its buttons are new
+// elements, and the one that had focus is gone. Focus goes to its successor (same message, same action and emoji), or
+// to the message.
+let focused = null;
+
+function rememberFocus(event) {
+  const message = event.target.closest(".message");
+  focused = message && {
+    element: event.target,
+    seq: message.dataset.seq,
+    action: event.target.dataset?.action,
+    emoji: event.target.dataset?.emoji,
+  };
+}
+
+function keepFocus() {
+  if (!focused || focused.element.isConnected || (document.activeElement && document.activeElement !== document.body)) return;
+  const message = list.querySelector(`.message[data-seq="${focused.seq}"]`);
+  if (!message) return;
+  const selector = focused.action && `[data-action="${focused.action}"]` + (focused.emoji ? `[data-emoji="${CSS.escape(focused.emoji)}"]` : "");
+  const successor = selector ? message.querySelector(selector) : null;
+  message.focus({ preventScroll: true });
+  successor?.focus({ preventScroll: true });
+}
+
+// A button of a listed message (data-action, and data-emoji on a reaction): the page does what it names.
+function onAction(event) {
+  const button = event.target.closest("[data-action]");
+  const message = button?.closest(".message");
+  if (!message || !list.contains(message)) return;
+  page.invokeMethodAsync("Act", Number(message.dataset.seq), button.dataset.action, button.dataset.emoji ?? null);
+}
+
 // In a message being edited: Enter saves, Shift+Enter is a new line, Escape cancels.
 function onEditKey(event) {
   if (!event.target.matches(".edit-input") || event.isComposing) return;
@@ -106,7 +152,7 @@ function closePickerLeft(event) {
 }
 
 function onScroll() {
-  pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
+  setPinned(list.scrollHeight - list.scrollTop - list.clientHeight < 48);
   if (pinned) marker.hidden = true;
   if (list.scrollTop < 120) loadOlder();
 }
@@ -133,8 +179,14 @@ function fillViewport() {
 
 function scrollToNewest() {
   list.scrollTop = list.scrollHeight;
-  pinned = true;
+  setPinned(true);
   marker.hidden = true;
+}
+
+// Back at the newest: the page lets the older pages it loaded go (it keeps a window of the newest).
+function setPinned(value) {
+  if (value && !pinned) page.invokeMethodAsync("AtNewest").catch(() => {});
+  pinned = value;
 }
 
 function autosize(textarea) {
