@@ -239,16 +239,17 @@ test("alice deletes after confirming in the page (no browser dialog): bob sees '
 
 test("bob replies to a message 120 back: alice sees the quote live, and clicking it loads older pages and shows the original", { timeout: 90_000 }, async () => {
   const slug = await inRoomWith("the original question");
-  const writer = await newUser(server, `writer${Date.now()}`);
-  for (let i = 1; i <= 120; i++) await postMessage(server, writer, slug, `filler ${i}`);
-  await messageAt(bob, "filler 120").waitFor();
 
-  // bob had the original when he opened the room: he scrolls back to it and replies.
+  // bob starts a reply to it; 120 messages come before he sends (the reply bar holds what he replies to, even once the
+  // original has left his page's window of the newest 100).
   await act(bob, "the original question", "Reply");
   const bar = bob.locator(".reply-bar");
   await bar.waitFor();
   assert.equal(await bar.locator(".reply-bar-text").textContent(), "Replying to alice: the original question");
   assert.equal(await bob.evaluate(() => document.activeElement.id), "composer-input");
+  const writer = await newUser(server, `writer${Date.now()}`);
+  for (let i = 1; i <= 120; i++) await postMessage(server, writer, slug, `filler ${i}`);
+  await messageAt(bob, "filler 120").waitFor();
   await bob.screenshot({ path: screenshotPath("events-reply-phone") });
 
   // alice comes back to the room: only the newest pages load.
