@@ -301,7 +301,7 @@ public sealed class PhoenixSocket : IAsyncDisposable
                 }
             }
 
-            ScheduleHeartbeat(connection);
+            connection.StartHeartbeat(Options.TimeProvider, Options.HeartbeatInterval, MakeRef);
         }
 
         _reconnect.Reset();
@@ -350,7 +350,7 @@ public sealed class PhoenixSocket : IAsyncDisposable
         TimeSpan? retry = null;
         lock (_gate)
         {
-            connection.DisposeTimers();
+            connection.StopHeartbeat();
             if (_connection == connection)
             {
                 _connection = null;
@@ -392,15 +392,7 @@ public sealed class PhoenixSocket : IAsyncDisposable
 
         if (message.Topic == "phoenix" && message.Ref is not null)
         {
-            lock (_gate)
-            {
-                if (message.Ref == connection.PendingHeartbeatRef)
-                {
-                    connection.PendingHeartbeatRef = null;
-                    connection.HeartbeatTimeout?.Dispose();
-                    ScheduleHeartbeat(connection);
-                }
-            }
+            connection.HeartbeatReplied(message.Ref);
         }
 
         Guard(MessageReceived, message);
@@ -411,55 +403,6 @@ public sealed class PhoenixSocket : IAsyncDisposable
                 channel.Receive(message);
             }
         }
-    }
-
-    private void ScheduleHeartbeat(SocketConnection connection) =>
-        connection.HeartbeatTimer = Options.TimeProvider.CreateTimer(
-            static state => ((HeartbeatTick)state!).Run(), new HeartbeatTick(this, connection), Options.HeartbeatInterval, Timeout.InfiniteTimeSpan);
-
-    private sealed class HeartbeatTick(PhoenixSocket socket, SocketConnection connection)
-    {
-        public void Run() => socket.SendHeartbeat(connection);
-    }
-
-    private void SendHeartbeat(SocketConnection connection)
-    {
-        lock (_gate)
-        {
-            if (connection != _connection || _state != PhoenixSocketState.Open)
-            {
-                return;
-            }
-
-            var heartbeatRef = MakeRef();
-            connection.PendingHeartbeatRef = heartbeatRef;
-            connection.TrySend(PhoenixMessage.Encode(null, heartbeatRef, "phoenix", "heartbeat", "{}"u8));
-            connection.HeartbeatTimeout = Options.TimeProvider.CreateTimer(
-                static state =>
-                {
-                    var (socket, connection, heartbeatRef) = ((PhoenixSocket, SocketConnection, string))state!;
-                    socket.HeartbeatTimedOut(connection, heartbeatRef);
-                },
-                (this, connection, heartbeatRef),
-                Options.HeartbeatInterval,
-                Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private void HeartbeatTimedOut(SocketConnection connection, string heartbeatRef)
-    {
-        lock (_gate)
-        {
-            if (connection != _connection || connection.PendingHeartbeatRef != heartbeatRef)
-            {
-                return;
-            }
-
-            connection.PendingHeartbeatRef = null;
-        }
-
-        // The connection is presumed dead: send the close frame but do not wait for the server's.
-        connection.RequestClose(WebSocketCloseStatus.NormalClosure, "heartbeat timeout", abort: true);
     }
 
     private Uri SocketUri(IReadOnlyDictionary<string, string> parameters)

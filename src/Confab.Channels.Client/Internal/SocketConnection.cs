@@ -6,27 +6,26 @@ namespace Confab.Channels.Client.Internal;
 
 /// <summary>
 /// One WebSocket connection of a <see cref="PhoenixSocket"/>: a bounded queue of frames and one loop that sends them
-/// (a <see cref="ClientWebSocket"/> allows one send at a time), one loop that receives, and the heartbeat's state.
-/// A reconnect makes a new one.
+/// (a <see cref="ClientWebSocket"/> allows one send at a time), one loop that receives, and its heartbeat. A reconnect
+/// makes a new one.
 /// </summary>
 internal sealed class SocketConnection(int queueCapacity)
 {
     private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(
         new BoundedChannelOptions(queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    private readonly Lock _heartbeatGate = new();
     private CloseRequest? _close;
+    private ITimer? _heartbeatTimer;
+    private ITimer? _heartbeatTimeout;
+    private string? _pendingHeartbeatRef;
+    private bool _heartbeatStopped;
+    private (TimeProvider Time, TimeSpan Interval, Func<string> MakeRef) _heartbeat;
 
     public ClientWebSocket WebSocket { get; } = new();
 
     /// <summary>Completed once the connection has ended and the socket has raised its close.</summary>
     public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>The ref of the heartbeat waiting for its reply.</summary>
-    public string? PendingHeartbeatRef { get; set; }
-
-    public ITimer? HeartbeatTimer { get; set; }
-
-    public ITimer? HeartbeatTimeout { get; set; }
 
     /// <summary>Why this side closed, if it did.</summary>
     public CloseRequest? LocalClose => _close is { FromServer: false } close ? close : null;
@@ -44,10 +43,90 @@ internal sealed class SocketConnection(int queueCapacity)
         _outgoing.Writer.TryComplete();
     }
 
-    public void DisposeTimers()
+    /// <summary>
+    /// phoenix.js's heartbeat: <c>[null,"7","phoenix","heartbeat",{}]</c> one <paramref name="interval"/> after the open
+    /// and after each reply; a heartbeat with no reply within <paramref name="interval"/> closes the connection with 1000
+    /// "heartbeat timeout", without waiting for the server's close (the connection is presumed dead).
+    /// </summary>
+    public void StartHeartbeat(TimeProvider time, TimeSpan interval, Func<string> makeRef)
     {
-        HeartbeatTimer?.Dispose();
-        HeartbeatTimeout?.Dispose();
+        lock (_heartbeatGate)
+        {
+            _heartbeat = (time, interval, makeRef);
+            ScheduleHeartbeat();
+        }
+    }
+
+    /// <summary>A reply on the <c>phoenix</c> topic: if it answers the pending heartbeat, the next one is scheduled (before this returns).</summary>
+    public void HeartbeatReplied(string @ref)
+    {
+        lock (_heartbeatGate)
+        {
+            if (@ref != _pendingHeartbeatRef)
+            {
+                return;
+            }
+
+            _pendingHeartbeatRef = null;
+            _heartbeatTimeout?.Dispose();
+            ScheduleHeartbeat();
+        }
+    }
+
+    public void StopHeartbeat()
+    {
+        lock (_heartbeatGate)
+        {
+            _heartbeatStopped = true;
+            _heartbeatTimer?.Dispose();
+            _heartbeatTimeout?.Dispose();
+        }
+    }
+
+    private void ScheduleHeartbeat()
+    {
+        if (!_heartbeatStopped)
+        {
+            _heartbeatTimer = _heartbeat.Time.CreateTimer(static state => ((SocketConnection)state!).SendHeartbeat(), this, _heartbeat.Interval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void SendHeartbeat()
+    {
+        lock (_heartbeatGate)
+        {
+            if (_heartbeatStopped)
+            {
+                return;
+            }
+
+            var heartbeatRef = _pendingHeartbeatRef = _heartbeat.MakeRef();
+            TrySend(PhoenixMessage.Encode(null, heartbeatRef, "phoenix", "heartbeat", "{}"u8));
+            _heartbeatTimeout = _heartbeat.Time.CreateTimer(
+                static state =>
+                {
+                    var (connection, heartbeatRef) = ((SocketConnection, string))state!;
+                    connection.HeartbeatTimedOut(heartbeatRef);
+                },
+                (this, heartbeatRef),
+                _heartbeat.Interval,
+                Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void HeartbeatTimedOut(string heartbeatRef)
+    {
+        lock (_heartbeatGate)
+        {
+            if (_heartbeatStopped || heartbeatRef != _pendingHeartbeatRef)
+            {
+                return;
+            }
+
+            _pendingHeartbeatRef = null;
+        }
+
+        RequestClose(WebSocketCloseStatus.NormalClosure, "heartbeat timeout", abort: true);
     }
 
     public async Task SendLoopAsync()
