@@ -7,7 +7,7 @@ public sealed class PhoenixSocketOptions
 {
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(30);
     private TimeSpan _timeout = TimeSpan.FromSeconds(10);
-    private int _outgoingBufferSize = 100;
+    private int _outgoingBufferSize = 1000;
     private int _maxMessageBytes = 1024 * 1024;
 
     /// <summary>
@@ -43,8 +43,8 @@ public sealed class PhoenixSocketOptions
     public Func<int, TimeSpan> RejoinAfter { get; set; } = static tries => TimeSpan.FromSeconds(tries switch { 1 => 1, 2 => 2, 3 => 5, _ => 10 });
 
     /// <summary>
-    /// How many frames may wait to be sent while the socket is not open, and, per channel, how many pushes may wait for
-    /// the channel's join. A push beyond that completes at once as a timeout with reason <c>"buffer full"</c>. Default 100.
+    /// How many frames may wait: to be sent on the open connection, for the socket to open, and, per channel, for the
+    /// channel's join. A push beyond that completes at once as a timeout with reason <c>"buffer full"</c>. Default 1000.
     /// </summary>
     public int OutgoingBufferSize
     {

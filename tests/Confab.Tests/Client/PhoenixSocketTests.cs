@@ -58,7 +58,7 @@ public sealed class PhoenixSocketTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task After_the_server_drops_the_socket_it_reconnects_and_rejoins_with_a_fresh_last_seq_and_gets_what_it_missed()
+    public async Task After_the_server_drops_the_socket_it_reconnects_rejoins_with_a_fresh_last_seq_gets_what_it_missed_and_sends_what_waited()
     {
         await using var app = new ConfabFactory();
         var log = LogCapture.AddTo(app);
@@ -105,9 +105,11 @@ public sealed class PhoenixSocketTests
         Assert.True(closed.WillReconnect);
         Assert.Equal(PhoenixChannelState.Errored, room.State);
 
-        // While it is away (its clock stands still, so it cannot be back yet) bob posts.
+        // While it is away (its clock stands still, so it cannot be back yet) bob posts, and alice pushes: hers waits.
         var missed = await bobClient.PostJsonAsync("/api/rooms/general/messages", new { content = "while you were away" }, System.Net.HttpStatusCode.Created);
+        var waiting = room.PushAsync("new_message", ClientKit.Content("written while away"));
         Assert.Equal(PhoenixSocketState.Closed, socket.State);
+        Assert.False(waiting.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(9));
         Assert.Equal(1, opened);
         clock.Advance(TimeSpan.FromMilliseconds(1)); // the first wait of phoenix.js's backoff
@@ -123,7 +125,9 @@ public sealed class PhoenixSocketTests
         Assert.Equal("while you were away", missedEvent.GetProperty("payload").GetProperty("content").GetString());
         Assert.Equal(2, rejoined.Response.GetProperty("last_seq").GetInt64());
         Assert.Equal(PhoenixChannelState.Joined, room.State);
-        Assert.True((await room.PushAsync("new_message", ClientKit.Content("back")).Within()).IsOk);
+        var sentOnRejoin = await waiting.Within();
+        Assert.True(sentOnRejoin.IsOk, sentOnRejoin.ToString());
+        Assert.Equal(3, sentOnRejoin.Response.GetProperty("seq").GetInt64());
         Assert.Empty(log.Errors);
 
         void Apply(long seq)
