@@ -148,6 +148,35 @@ public sealed class PhoenixChannelTests
         Assert.Equal(["alice"], presence.List((_, entry) => entry.Metas[0].GetProperty("username").GetString()));
     }
 
+    [Fact]
+    public async Task A_user_on_two_devices_is_one_presence_key_with_two_metas_until_one_leaves()
+    {
+        await using var app = new ConfabFactory();
+        var address = app.StartKestrel();
+        await using var bob = await Member.ConnectAsync(app, address, "bob");
+        await using var alicePhone = await Member.ConnectAsync(app, address, "alice");
+        await using var aliceLaptop = ClientKit.Socket(address, ConfabFactory.TokenOf(alicePhone.Api));
+        await aliceLaptop.ConnectAsync().Within();
+        var aliceId = (await ClientKit.UserIdAsync(alicePhone.Api)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var presence = new PhoenixPresence(bob.Room);
+        var leaves = new Inbox<(string Key, int Remaining, int Left)>();
+        presence.Left += (key, remaining, left) => leaves.Add((key, remaining.Metas.Count, left.Metas.Count));
+        await bob.JoinAsync();
+        await alicePhone.JoinAsync();
+        var laptopRoom = aliceLaptop.Channel("room:general");
+        Assert.True((await laptopRoom.JoinAsync().Within()).IsOk);
+
+        await ClientKit.Eventually(() => presence.List().SingleOrDefault(e => e.Key == aliceId)?.Metas.Count == 2, "alice's two metas");
+        var refs = presence.List().Single(e => e.Key == aliceId).Metas.Select(m => m.GetProperty("phx_ref").GetString()).ToList();
+        Assert.Equal(2, refs.Distinct().Count());
+
+        Assert.True((await laptopRoom.LeaveAsync().Within()).IsOk);
+        Assert.Equal((aliceId, 1, 1), await leaves.NextAsync());
+        var remaining = Assert.Single(presence.List().Single(e => e.Key == aliceId).Metas);
+        Assert.Equal(refs[0], remaining.GetProperty("phx_ref").GetString()); // the phone's, joined first
+        Assert.Equal(2, presence.List().Count);
+    }
+
     [Fact(Timeout = 30_000)] // a fake clock: a lost frame would leave the socket's close waiting for the clock
     public async Task A_join_that_times_out_is_left_and_retried_and_the_late_frames_of_the_old_join_are_ignored()
     {
