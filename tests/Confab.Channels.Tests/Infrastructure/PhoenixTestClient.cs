@@ -20,18 +20,11 @@ public sealed record Message(string? JoinRef, string? Ref, string Topic, string 
 
     public JsonElement Response => Payload.GetProperty("response");
 
+    /// <summary>Reads a V2 frame with the client library's parser (a 5-element array, refs strings or null), keeping the raw text.</summary>
     public static Message Parse(string raw)
     {
-        JsonElement array = JsonDocument.Parse(raw).RootElement;
-        Assert.Equal(JsonValueKind.Array, array.ValueKind);
-        Assert.Equal(5, array.GetArrayLength());
-        return new Message(RefOf(array[0]), RefOf(array[1]), array[2].GetString()!, array[3].GetString()!, array[4], raw);
-
-        static string? RefOf(JsonElement element)
-        {
-            Assert.True(element.ValueKind is JsonValueKind.String or JsonValueKind.Null, $"refs must be strings or null: {element}");
-            return element.ValueKind == JsonValueKind.Null ? null : element.GetString();
-        }
+        var message = Confab.Channels.Client.PhoenixMessage.Parse(Encoding.UTF8.GetBytes(raw));
+        return new Message(message.JoinRef, message.Ref, message.Topic, message.Event, message.Payload, raw);
     }
 }
 
