@@ -12,6 +12,7 @@ namespace Confab.Bench.Web;
 internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSession> createSession, CancellationToken cancellationToken)
 {
     private readonly ProcessStats? server = options.ServerPid > 0 ? new ProcessStats(options.ServerPid) : null;
+    private readonly ProcessStats self = new(Environment.ProcessId);
     private long nextNumber = 1;
     private List<IBrowserSession> warm = [];
 
@@ -76,7 +77,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             phase = await SendPhaseAsync(stats);
             Console.WriteLine($"{tag} sent {phase.Sent} at {phase.OfferedRate:F0} msgs/s (send failures {phase.SendFailures}); delivered {phase.Delivered}/{phase.ExpectedDeliveries} "
                 + $"(missing {phase.Missing}, extra {phase.Extra}); delivery {phase.Delivery}; own echo {phase.OwnEcho}");
-            Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%; "
+            Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, its browser's {phase.BrowserCpuPercent:F0}%; "
                 + $"render batches {stats.RenderBatches} ({stats.RenderBytes / 1048576.0:F0} MiB), JS calls {stats.InteropCalls}");
         }
 
@@ -132,36 +133,13 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
     {
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
-        using var opening = new SemaphoreSlim(options.Opening);
-        var opens = new Task<bool>[sessions.Count];
-        for (int i = 0; i < sessions.Count; i++)
+        var results = await Ramp.RunAsync(sessions.Count, options.Ramp, options.Opening, i => sessions[i].OpenAsync(cancellationToken), cancellationToken, i =>
         {
-            var due = TimeSpan.FromSeconds(i / options.Ramp) - clock.Elapsed;
-            if (due > TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(due, cancellationToken);
-            }
-
-            await opening.WaitAsync(cancellationToken);
-            var session = sessions[i];
-            opens[i] = Task.Run(async () =>
-            {
-                try
-                {
-                    return await session.OpenAsync(cancellationToken);
-                }
-                finally
-                {
-                    opening.Release();
-                }
-            }, CancellationToken.None);
             if (i > 0 && i % 500 == 0)
             {
                 Console.WriteLine($"[{options.Name}] {i} sessions started in {clock.Elapsed.TotalSeconds:F0} s, {sessions.Take(i).Count(s => s.IsOpen)} open");
             }
-        }
-
-        var results = await Task.WhenAll(opens);
+        });
         double seconds = clock.Elapsed.TotalSeconds;
         double cpuPercent = server is null ? 0 : (server.CpuTime() - cpu).TotalSeconds / seconds * 100;
         return new WebOpenReport(sessions.Count, results.Count(r => r), stats.OpenFailures, Math.Round(seconds, 1), stats.Open.Summarize(), Math.Round(cpuPercent, 1), Rss());
@@ -182,6 +160,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
 
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var generator = Process.GetCurrentProcess().TotalProcessorTime;
+        var browser = self.DescendantsCpuTime();
         long first = nextNumber + 1;
         long total = (long)Math.Ceiling(options.Rate * options.Seconds);
         var sends = new List<Task>();
@@ -215,9 +194,11 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         var delivery = stats.Delivery.Summarize();
         double cpuPercent = server is null ? 0 : (server.CpuTime() - cpu).TotalSeconds / seconds * 100;
         double generatorPercent = (Process.GetCurrentProcess().TotalProcessorTime - generator).TotalSeconds / seconds * 100;
+        double browserPercent = (self.DescendantsCpuTime() - browser).TotalSeconds / seconds * 100;
         return new WebPhaseReport(
             options.Rate, Math.Round(sendSeconds, 1), end - first, stats.SendFailures, expected, delivery.Count, missing, extra, delivery,
-            stats.OwnEcho.Summarize(), Math.Round(cpuPercent, 1), Rss(), Math.Round(generatorPercent, 1), stats.RenderBatches, stats.RenderBytes);
+            stats.OwnEcho.Summarize(), Math.Round(cpuPercent, 1), Rss(), Math.Round(generatorPercent, 1), Math.Round(browserPercent, 1), stats.RenderBatches,
+            stats.RenderBytes);
     }
 
     // SignalR's keep-alive, for every open session (the server drops a client it has not heard from for 30 s).
