@@ -204,15 +204,15 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
             pending.Add(((long)arrival[0], (long)(arrival[1] * 1000), 0));
         }
 
-        // An arrival can be read before its sender's send time came back from the sender's page: kept for a few polls. (A
-        // marker in the room's history, from the warm-up, was never sent in this run and goes after them.)
+        // An arrival can be read before its sender's send time came back from the sender's page (a busy browser takes
+        // seconds): kept for up to two minutes of polls.
         pending.RemoveAll(Record);
         for (int i = 0; i < pending.Count; i++)
         {
             pending[i] = pending[i] with { Polls = pending[i].Polls + 1 };
         }
 
-        pending.RemoveAll(arrival => arrival.Polls > 5);
+        pending.RemoveAll(arrival => arrival.Polls > 120);
     }
 
     private bool Record((long Number, long At, int Polls) arrival)

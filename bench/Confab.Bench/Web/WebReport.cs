@@ -57,6 +57,7 @@ internal sealed record WebPhaseReport(
     double ServerCpuPercent,
     double ServerRssMiB,
     double GeneratorCpuPercent,
+    double BrowserCpuPercent,
     long RenderBatches,
     long RenderBytes);
 
