@@ -31,7 +31,7 @@ internal static class WebBenchmark
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(options.MaxSeconds));
         var machine = MachineInfo.Current();
         Console.WriteLine($"[{options.Name}] {options.Sessions} {(options.Chromium ? "Chromium pages" : "driver sessions")} in {options.Rooms} rooms of {options.RoomSize}; "
-            + $"{options.Rate} msgs/s for {options.Seconds} s; load average {machine.LoadAverageAtStart}");
+            + $"sending {string.Join(", ", options.Phases.Select(p => $"{p.Rate} msgs/s for {p.Seconds} s"))}; load average {machine.LoadAverageAtStart}");
         using var pages = new PageRequests(options.Url, options.Opening);
         await using var chromium = options.Chromium ? await ChromiumBrowser.LaunchAsync(options.Url) : null;
         WebRun? run = null;

@@ -7,7 +7,8 @@
 # from send to the render batch reaching a session, circuits lost and server CPU.
 # MIXED=1: the same 5,000 sessions plus 10,000 Phoenix sockets (the `load` generator, a second process: one process
 # may hold 19,900 sockets here) joined to the same rooms once the sessions are open, both sending 100 msgs/s.
-# SESSIONS, RATE, RAMP and SECONDS_SENDING change the run (a smaller one to try the script).
+# SESSIONS, RATE, RAMP and SECONDS_SENDING change the run (a smaller one to try the script); PHASES=R:S,R:S sends in
+# several phases one after another (the sessions' side only).
 PORT_BASE=${PORT_BASE:-4300}
 source "$(dirname "$0")/lib.sh"
 sessions=${SESSIONS:-5000}
@@ -20,7 +21,7 @@ sockets=0
 build
 # Every session logs in from 127.0.0.1: the per-IP log-in limit would stop the run, not an attacker.
 HISTORY=50 start_server $((sockets + sessions)) "$rooms" Confab__RateLimits__LogInsPerIp=1000000 "$@"
-web_args=(--sessions "$sessions" --room-size 50 --first-user "$sockets" --rate "$rate" --seconds "$seconds" --ramp "$ramp"
+web_args=(--sessions "$sessions" --room-size 50 --first-user "$sockets" --phases "${PHASES:-$rate:$seconds}" --ramp "$ramp"
   --opening 32 --warmup 10 --settle 15 --drain 10 --max-seconds 1800)
 if [ "$sockets" = 0 ]; then
   run_web g-browser "${web_args[@]}"

@@ -20,8 +20,8 @@ public sealed class ProcessStats(int pid)
         return 0;
     }
 
-    /// <summary>User plus system CPU time so far.</summary>
-    public TimeSpan CpuTime() => TimeSpan.FromSeconds(Ticks(Fields(pid)!) / TicksPerSecond);
+    /// <summary>User plus system CPU time so far (zero once the process is gone).</summary>
+    public TimeSpan CpuTime() => Fields(pid) is { } fields ? TimeSpan.FromSeconds(Ticks(fields) / TicksPerSecond) : TimeSpan.Zero;
 
     /// <summary>
     /// CPU time so far of every live process descended from this one (a browser the generator launched, with its renderers),

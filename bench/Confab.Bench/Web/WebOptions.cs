@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Confab.Bench.Load;
 
 namespace Confab.Bench.Web;
 
@@ -21,6 +22,7 @@ internal sealed record WebOptions
           --first-user K       session i signs in as load user K+i+1 (default 0: load00001..), to leave others to a socket run
           --rate R             messages/s in total, spread over the rooms, each sent by the room's next session (default 100)
           --seconds S          seconds of sending (default 60; 0 for none)
+          --phases R:S[,R:S]   several sending phases one after another instead (total messages/s and seconds each)
           --ramp J             sessions started per second (default 25)
           --opening C          sessions opening at once at most (default 32)
           --sources K          local addresses 127.0.0.1..127.0.0.K for the WebSockets (default 8)
@@ -48,6 +50,9 @@ internal sealed record WebOptions
     public double Rate { get; init; } = 100;
 
     public double Seconds { get; init; } = 60;
+
+    /// <summary>The sending phases: <c>--phases</c>, else one of <see cref="Rate"/> for <see cref="Seconds"/> (none for 0 s).</summary>
+    public IReadOnlyList<LoadPhase> Phases { get; init; } = [];
 
     public double Ramp { get; init; } = 25;
 
@@ -78,9 +83,16 @@ internal sealed record WebOptions
     public IPEndPoint Server => new(IPAddress.Parse(Url.Host), Url.Port);
 
     /// <summary>How many messages the run may send (sizes the per-message counters): the phase, the warm-up, and slack.</summary>
-    public int MaxMessages => (int)Math.Ceiling(Rate * Seconds) + Warmup + 64;
+    public int MaxMessages => (int)Phases.Sum(p => Math.Ceiling(p.Rate * p.Seconds) + 16) + Warmup + 64;
 
-    public static WebOptions Parse(BenchArgs args) => new()
+    public static WebOptions Parse(BenchArgs args)
+    {
+        var options = ParseOne(args);
+        var phases = LoadOptions.ParsePhases(args.Text("phases", ""));
+        return options with { Phases = phases.Count > 0 ? phases : options.Seconds > 0 ? [new LoadPhase(options.Rate, options.Seconds)] : [] };
+    }
+
+    private static WebOptions ParseOne(BenchArgs args) => new()
     {
         Url = new Uri(args.Text("url", "http://127.0.0.1:4300")),
         Name = args.Text("name", "web"),
@@ -109,7 +121,7 @@ internal sealed record WebOptions
         : Sessions < 1 || Sessions > (Chromium ? MaxChromiumPages : MaxSessions) ? $"--sessions must be 1 to {(Chromium ? MaxChromiumPages : MaxSessions)}"
         : RoomSize < 1 ? "--room-size must be at least 1"
         : FirstUser < 0 ? "--first-user must be 0 or more"
-        : Rate <= 0 || Seconds < 0 ? "--rate must be positive and --seconds 0 or more"
+        : Rate <= 0 || Seconds < 0 || Phases.Any(p => p.Rate <= 0 || p.Seconds <= 0) ? "--rate and --phases' rates must be positive, seconds 0 or more"
         : Ramp <= 0 || Opening < 1 ? "--ramp and --opening must be positive"
         : Sources is < 1 or > 250 ? "--sources must be 1 to 250"
         : Warmup < 0 || Warmup > Sessions ? "--warmup must be 0 to --sessions"

@@ -13,7 +13,7 @@ internal sealed record WebReport(
     WebOptionsReport Options,
     WebOpenReport Open,
     WebMemoryReport Memory,
-    WebPhaseReport? Phase,
+    List<WebPhaseReport> Phases,
     long CircuitsLost,
     long CircuitErrors,
     string? FirstError,
@@ -27,7 +27,7 @@ internal sealed record WebReport(
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }
 
-internal sealed record WebOptionsReport(int Sessions, int RoomSize, int Rooms, double Rate, double Seconds, double Ramp, int Opening, int Warmup);
+internal sealed record WebOptionsReport(int Sessions, int RoomSize, int Rooms, IReadOnlyList<LoadPhase> Phases, double Ramp, int Opening, int Warmup);
 
 internal sealed record WebOpenReport(int Attempted, int Opened, long Failures, double Seconds, LatencySummary Latency, double ServerCpuPercent, double ServerRssMiB);
 
@@ -59,14 +59,18 @@ internal sealed record WebPhaseReport(
     double GeneratorCpuPercent,
     double BrowserCpuPercent,
     long RenderBatches,
-    long RenderBytes);
+    long RenderBytes,
+    double ServerGcPauseSeconds,
+    double ServerGcCollections,
+    double ServerMessagesAccepted);
 
 /// <summary>
-/// What the server's <c>/metrics</c> says of its memory and circuits: the managed heap after the last collection
-/// (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations) and the active circuits
-/// (<c>aspnetcore_components_circuit_active…</c>). Zero when the endpoint or the series is missing.
+/// What the server's <c>/metrics</c> says of its memory, collections and circuits: the managed heap after the last
+/// collection (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations), the time paused for
+/// collections and their count so far, and the active circuits (<c>aspnetcore_components_circuit_active…</c>). Zero when
+/// the endpoint or the series is missing.
 /// </summary>
-internal sealed record ServerMetrics(double HeapMiB, double Circuits)
+internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcPauseSeconds, double GcCollections, double MessagesAccepted)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -79,10 +83,10 @@ internal sealed record ServerMetrics(double HeapMiB, double Circuits)
         }
         catch (HttpRequestException)
         {
-            return new ServerMetrics(0, 0);
+            return new ServerMetrics(0, 0, 0, 0, 0);
         }
 
-        double heap = 0, circuits = 0;
+        double heap = 0, circuits = 0, pause = 0, collections = 0, accepted = 0;
         foreach (var line in text.Split('\n'))
         {
             if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
@@ -93,9 +97,21 @@ internal sealed record ServerMetrics(double HeapMiB, double Circuits)
             {
                 circuits += Value(line);
             }
+            else if (line.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
+            {
+                pause += Value(line);
+            }
+            else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
+            {
+                collections += Value(line);
+            }
+            else if (line.StartsWith("confab_messages_accepted_total", StringComparison.Ordinal))
+            {
+                accepted += Value(line);
+            }
         }
 
-        return new ServerMetrics(ServerSampler.Mib((long)heap), circuits);
+        return new ServerMetrics(ServerSampler.Mib((long)heap), circuits, Math.Round(pause, 2), collections, accepted);
     }
 
     private static double Value(string line) =>

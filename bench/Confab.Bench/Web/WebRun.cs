@@ -36,6 +36,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
     private async Task<WebReport> RunCoreAsync(ServerSampler sampler)
     {
         string tag = $"[{options.Name}]";
+        var machine = MachineInfo.Current();
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
         double coldIdle = Rss();
         var metricsAtStart = await ServerMetrics.ReadAsync(options.Url);
@@ -71,14 +72,16 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         }
 
         await Task.Delay(TimeSpan.FromSeconds(options.SendDelay), cancellationToken);
-        WebPhaseReport? phase = null;
-        if (options.Seconds > 0)
+        var phases = new List<WebPhaseReport>();
+        foreach (var offered in options.Phases)
         {
-            phase = await SendPhaseAsync(stats);
+            var phase = await SendPhaseAsync(stats, offered);
+            phases.Add(phase);
             Console.WriteLine($"{tag} sent {phase.Sent} at {phase.OfferedRate:F0} msgs/s (send failures {phase.SendFailures}); delivered {phase.Delivered}/{phase.ExpectedDeliveries} "
                 + $"(missing {phase.Missing}, extra {phase.Extra}); delivery {phase.Delivery}; own echo {phase.OwnEcho}");
             Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, its browser's {phase.BrowserCpuPercent:F0}%; "
-                + $"render batches {stats.RenderBatches} ({stats.RenderBytes / 1048576.0:F0} MiB), JS calls {stats.InteropCalls}");
+                + $"render batches {phase.RenderBatches} ({phase.RenderBytes / 1048576.0:F0} MiB), JS calls so far {stats.InteropCalls}; "
+                + $"server: {phase.ServerMessagesAccepted} messages accepted, {phase.ServerGcCollections} collections pausing {phase.ServerGcPauseSeconds:F1} s");
         }
 
         long lostBeforeLeaving = stats.CircuitsLost;
@@ -89,11 +92,11 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             options.Name,
             DateTimeOffset.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
             options.Chromium ? "chromium" : "driver",
-            MachineInfo.Current(),
-            new WebOptionsReport(options.Sessions, options.RoomSize, options.Rooms, options.Rate, options.Seconds, options.Ramp, options.Opening, options.Warmup),
+            machine,
+            new WebOptionsReport(options.Sessions, options.RoomSize, options.Rooms, options.Phases, options.Ramp, options.Opening, options.Warmup),
             open,
             memory,
-            phase,
+            phases,
             lostBeforeLeaving,
             stats.CircuitErrors,
             stats.FirstError,
@@ -145,7 +148,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         return new WebOpenReport(sessions.Count, results.Count(r => r), stats.OpenFailures, Math.Round(seconds, 1), stats.Open.Summarize(), Math.Round(cpuPercent, 1), Rss());
     }
 
-    private async Task<WebPhaseReport> SendPhaseAsync(WebStats stats)
+    private async Task<WebPhaseReport> SendPhaseAsync(WebStats stats, LoadPhase offered)
     {
         var rooms = new List<IBrowserSession>[options.Rooms];
         for (int r = 0; r < rooms.Length; r++)
@@ -161,13 +164,16 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var generator = Process.GetCurrentProcess().TotalProcessorTime;
         var browser = self.DescendantsCpuTime();
+        long sendFailures = stats.SendFailures, batches = stats.RenderBatches, bytes = stats.RenderBytes;
+        var metricsBefore = await ServerMetrics.ReadAsync(options.Url);
         long first = nextNumber + 1;
-        long total = (long)Math.Ceiling(options.Rate * options.Seconds);
+        var phase = stats.StartPhase(first);
+        long total = (long)Math.Ceiling(offered.Rate * offered.Seconds);
         var sends = new List<Task>();
         var clock = Stopwatch.StartNew();
         for (long i = 0; i < total; i++)
         {
-            var due = TimeSpan.FromSeconds(i / options.Rate) - clock.Elapsed;
+            var due = TimeSpan.FromSeconds(i / offered.Rate) - clock.Elapsed;
             if (due > TimeSpan.FromMilliseconds(1))
             {
                 await Task.Delay(due, cancellationToken);
@@ -190,15 +196,17 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         double seconds = clock.Elapsed.TotalSeconds;
 
         long end = nextNumber + 1;
+        var metricsAfter = await ServerMetrics.ReadAsync(options.Url);
         var (expected, missing, extra) = stats.Count(first, end);
-        var delivery = stats.Delivery.Summarize();
+        var delivery = phase.Delivery.Summarize();
         double cpuPercent = server is null ? 0 : (server.CpuTime() - cpu).TotalSeconds / seconds * 100;
         double generatorPercent = (Process.GetCurrentProcess().TotalProcessorTime - generator).TotalSeconds / seconds * 100;
         double browserPercent = (self.DescendantsCpuTime() - browser).TotalSeconds / seconds * 100;
         return new WebPhaseReport(
-            options.Rate, Math.Round(sendSeconds, 1), end - first, stats.SendFailures, expected, delivery.Count, missing, extra, delivery,
-            stats.OwnEcho.Summarize(), Math.Round(cpuPercent, 1), Rss(), Math.Round(generatorPercent, 1), Math.Round(browserPercent, 1), stats.RenderBatches,
-            stats.RenderBytes);
+            offered.Rate, Math.Round(sendSeconds, 1), end - first, stats.SendFailures - sendFailures, expected, delivery.Count, missing, extra, delivery,
+            phase.OwnEcho.Summarize(), Math.Round(cpuPercent, 1), Rss(), Math.Round(generatorPercent, 1), Math.Round(browserPercent, 1),
+            stats.RenderBatches - batches, stats.RenderBytes - bytes, Math.Round(metricsAfter.GcPauseSeconds - metricsBefore.GcPauseSeconds, 2),
+            metricsAfter.GcCollections - metricsBefore.GcCollections, metricsAfter.MessagesAccepted - metricsBefore.MessagesAccepted);
     }
 
     // SignalR's keep-alive, for every open session (the server drops a client it has not heard from for 30 s).

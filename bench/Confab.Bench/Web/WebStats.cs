@@ -22,12 +22,9 @@ internal sealed class WebStats(int maxMessages)
     private long interopCalls;
     private string? firstError;
 
+    private WebPhaseStats[] phases = [];
+
     public LatencyHistogram Open { get; } = new();
-
-    public LatencyHistogram Delivery { get; } = new();
-
-    /// <summary>Send to the sender's own page showing its message (the post's commit and the sender's render).</summary>
-    public LatencyHistogram OwnEcho { get; } = new();
 
     public long OpenFailures => Interlocked.Read(ref openFailures);
 
@@ -74,6 +71,14 @@ internal sealed class WebStats(int maxMessages)
 
     public void InteropCall() => Interlocked.Increment(ref interopCalls);
 
+    /// <summary>A sending phase whose messages are numbered from <paramref name="firstNumber"/> on.</summary>
+    public WebPhaseStats StartPhase(long firstNumber)
+    {
+        var phase = new WebPhaseStats(firstNumber);
+        Volatile.Write(ref phases, [.. phases, phase]);
+        return phase;
+    }
+
     /// <summary>Message <paramref name="number"/> is being sent now; <paramref name="receivers"/> other sessions should see it.</summary>
     public void Sent(long number, long atMicros, int receivers)
     {
@@ -92,7 +97,7 @@ internal sealed class WebStats(int maxMessages)
         }
 
         Interlocked.Increment(ref received[number]);
-        Delivery.Record(atMicros - sent);
+        PhaseOf(number)?.Delivery.Record(atMicros - sent);
     }
 
     /// <summary>The sender's own page showed its message.</summary>
@@ -100,8 +105,22 @@ internal sealed class WebStats(int maxMessages)
     {
         if ((ulong)number < (ulong)sentAt.Length && Volatile.Read(ref sentAt[number]) is > 0 and var sent)
         {
-            OwnEcho.Record(atMicros - sent);
+            PhaseOf(number)?.OwnEcho.Record(atMicros - sent);
         }
+    }
+
+    private WebPhaseStats? PhaseOf(long number)
+    {
+        var all = Volatile.Read(ref phases);
+        for (int i = all.Length - 1; i >= 0; i--)
+        {
+            if (number >= all[i].FirstNumber)
+            {
+                return all[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>For messages [<paramref name="first"/>, <paramref name="end"/>): deliveries expected, missing and beyond expected.</summary>
@@ -118,4 +137,15 @@ internal sealed class WebStats(int maxMessages)
 
         return (want, missing, extra);
     }
+}
+
+/// <summary>One sending phase's latencies: delivery to the others, and the sender's own page showing its message.</summary>
+internal sealed class WebPhaseStats(long firstNumber)
+{
+    public long FirstNumber { get; } = firstNumber;
+
+    public LatencyHistogram Delivery { get; } = new();
+
+    /// <summary>Send to the sender's own page showing its message (the post's commit and the sender's render).</summary>
+    public LatencyHistogram OwnEcho { get; } = new();
 }
