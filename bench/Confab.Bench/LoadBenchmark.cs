@@ -16,15 +16,16 @@ internal static class LoadBenchmark
         string path = args.Text("db", "");
         int users = args.Number("users", 100);
         int rooms = args.Number("rooms", 10);
-        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000)
+        int history = args.Number("history", 0);
+        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000 || history is < 0 or > 10_000)
         {
-            await Console.Error.WriteLineAsync("usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000)");
+            await Console.Error.WriteLineAsync("usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000) [--history MESSAGES_PER_ROOM]");
             return 2;
         }
 
         var clock = Stopwatch.StartNew();
-        await LoadDatabase.CreateAsync(path, users, rooms);
-        Console.WriteLine($"{path}: {users} users, {rooms} rooms in {clock.Elapsed.TotalSeconds:F1} s");
+        await LoadDatabase.CreateAsync(path, users, rooms, history);
+        Console.WriteLine($"{path}: {users} users, {rooms} rooms, {history} messages of history each, in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 

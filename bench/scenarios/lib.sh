@@ -17,16 +17,16 @@ build() {
   fi
 }
 
-# start_server USERS ROOMS [NAME=VALUE...]: a fresh database with USERS users and ROOMS rooms, then the server. The load
-# generator opens up to 19,900 sockets from a few loopback addresses, as few users: the per-user and per-address socket
-# caps are lifted.
+# start_server USERS ROOMS [NAME=VALUE...]: a fresh database with USERS users and ROOMS rooms (and HISTORY messages in
+# each room, default none), then the server. The load generator opens up to 19,900 sockets from a few loopback addresses,
+# as few users: the per-user and per-address socket caps are lifted.
 start_server() {
   local users=$1 rooms=$2
   shift 2
   work=$(mktemp -d /tmp/confab-load.XXXXXX)
   db=$work/confab.db
   secret=$(head -c 48 /dev/urandom | base64 -w0)
-  dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms"
+  dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms" --history "${HISTORY:-0}"
   (
     cd "$server_dir"
     export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" DATABASE_PATH="$db" \
@@ -56,13 +56,18 @@ stop_server() {
 }
 
 # run_load NAME [generator options...]: runs the generator against the server, report in $results/NAME-<time>.json.
-run_load() {
-  local name=$1
-  shift
+run_load() { run_generator load "$1" --db "$db" "${@:2}"; }
+
+# run_web NAME [generator options...]: runs the web driver (browser sessions) against the server, report in $results/NAME-<time>.json.
+run_web() { run_generator web "$@"; }
+
+run_generator() {
+  local command=$1 name=$2
+  shift 2
   mkdir -p "$results"
   local out=$results/$name-$(date -u +%Y%m%dT%H%M%SZ).json
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  SECRET_KEY_BASE="$secret" dotnet "$bench_dll" load --name "$name" --url "http://127.0.0.1:$port" --db "$db" \
+  SECRET_KEY_BASE="$secret" dotnet "$bench_dll" "$command" --name "$name" --url "http://127.0.0.1:$port" \
     --server-pid "$server_pid" --out "$out" "$@"
   # The server's own view (commit durations, batch sizes, deliveries) beside the generator's.
   curl -fs "http://127.0.0.1:$port/metrics" >"${out%.json}.metrics.txt" || true

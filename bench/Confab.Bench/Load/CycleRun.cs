@@ -63,33 +63,12 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
     {
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
-        using var connecting = new SemaphoreSlim(options.Connecting);
-        var joins = new Task<bool>[clients.Length];
-        for (int i = 0; i < clients.Length; i++)
-        {
-            var due = TimeSpan.FromSeconds(i / options.Ramp) - clock.Elapsed;
-            if (due > TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(due, cancellationToken);
-            }
-
-            await connecting.WaitAsync(cancellationToken);
-            var client = clients[i];
-            string token = tokens[i];
-            joins[i] = Task.Run(async () =>
-            {
-                try
-                {
-                    return await client.ConnectAndJoinAsync(options.Server, options.Source(client.Index), token, JoinTimeout, cancellationToken);
-                }
-                finally
-                {
-                    connecting.Release();
-                }
-            }, CancellationToken.None);
-        }
-
-        bool[] joined = await Task.WhenAll(joins);
+        bool[] joined = await Ramp.RunAsync(
+            clients.Length,
+            options.Ramp,
+            options.Connecting,
+            i => clients[i].ConnectAndJoinAsync(options.Server, options.Source(clients[i].Index), tokens[i], JoinTimeout, cancellationToken),
+            cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
         var cpuUsed = (server?.CpuTime() ?? TimeSpan.Zero) - cpu;
 

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using Confab.Accounts;
 using Confab.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -11,15 +13,28 @@ namespace Confab.Bench.Load;
 /// The users and rooms of a load run, written straight into a fresh Confab SQLite file before the server starts
 /// (users <c>load00001</c>… with one precomputed password hash, rooms <c>load-0001</c>…), and the bearer tokens
 /// the server will accept for them, signed with <see cref="AuthTokens"/> and the server's SECRET_KEY_BASE. Each
-/// socket of a run is its own user, so presence is what it would be with real people.
+/// socket of a run is its own user, so presence is what it would be with real people. Rooms may start with a history
+/// of messages, as the web driver's rooms do.
 /// </summary>
 internal static class LoadDatabase
 {
     public const string RoomPrefix = "load-";
     private const string UserPrefix = "load";
 
-    /// <summary>Creates <paramref name="path"/> with the schema, <paramref name="users"/> users and <paramref name="rooms"/> rooms.</summary>
-    public static async Task CreateAsync(string path, int users, int rooms)
+    /// <summary>The password of every load user (the web driver signs in with it).</summary>
+    public const string Password = "load-password";
+
+    // PBKDF2 iterations of the load users' password hash. Identity's default is 100,000 (V3, HMAC-SHA512), tens of ms of
+    // server CPU per log-in: 5,000 browser sessions signing in would cost minutes of CPU and measure the hash, not the
+    // pages. The V3 format carries its own count, so the server verifies this one as it is; Accounts.AuthenticateAsync
+    // takes SuccessRehashNeeded as success and does not rehash (it never writes on log-in), so it stays cheap.
+    private const int LoginIterations = 1;
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with the schema, <paramref name="users"/> users, <paramref name="rooms"/> rooms and
+    /// <paramref name="history"/> messages in each room, posted by users dealt into it.
+    /// </summary>
+    public static async Task CreateAsync(string path, int users, int rooms, int history = 0)
     {
         if (File.Exists(path))
         {
@@ -30,7 +45,7 @@ internal static class LoadDatabase
         executor.Initialize();
         await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
 
-        string hash = new PasswordHasher<User>().HashPassword(null!, "load-password");
+        string hash = CheapPasswordHash(Password);
         string now = DbTime.ToText(DateTimeOffset.UtcNow);
         await using var connection = new SqliteConnection($"Data Source={path}");
         await connection.OpenAsync();
@@ -62,6 +77,11 @@ internal static class LoadDatabase
                 slug.Value = RoomSlug(i);
                 await insert.ExecuteNonQueryAsync();
             }
+        }
+
+        if (history > 0)
+        {
+            await InsertHistoryAsync(connection, users, rooms, history);
         }
 
         await transaction.CommitAsync();
@@ -115,6 +135,56 @@ internal static class LoadDatabase
         await using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM messages";
         return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>An Identity V3 hash (HMAC-SHA512, 128-bit salt, 256-bit subkey) at <see cref="LoginIterations"/>; checked against Identity's verifier.</summary>
+    private static string CheapPasswordHash(string password)
+    {
+        byte[] salt = RandomNumberGenerator.GetBytes(16);
+        byte[] subkey = Rfc2898DeriveBytes.Pbkdf2(password, salt, LoginIterations, HashAlgorithmName.SHA512, 32);
+        byte[] hash = new byte[13 + salt.Length + subkey.Length];
+        hash[0] = 0x01; // V3
+        BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(1), 2); // KeyDerivationPrf.HMACSHA512
+        BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(5), LoginIterations);
+        BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(9), (uint)salt.Length);
+        salt.CopyTo(hash, 13);
+        subkey.CopyTo(hash, 13 + salt.Length);
+        string text = Convert.ToBase64String(hash);
+        if (new PasswordHasher<User>().VerifyHashedPassword(null!, text, password) == PasswordVerificationResult.Failed)
+        {
+            throw new InvalidOperationException("Identity does not verify the load users' password hash");
+        }
+
+        return text;
+    }
+
+    // Room r's history: seq 1..count, a minute apart, each by one of the users dealt into the room (user i is in room i % rooms).
+    private static async Task InsertHistoryAsync(SqliteConnection connection, int users, int rooms, int count)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO messages (room_id, user_id, seq, content, inserted_at)
+            VALUES ((SELECT id FROM rooms WHERE slug = $slug), (SELECT id FROM users WHERE username = $user), $seq, $content, $at)
+            """;
+        var slug = insert.Parameters.Add("$slug", SqliteType.Text);
+        var user = insert.Parameters.Add("$user", SqliteType.Text);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var content = insert.Parameters.Add("$content", SqliteType.Text);
+        var at = insert.Parameters.Add("$at", SqliteType.Text);
+        var start = DateTimeOffset.UtcNow.AddMinutes(-count);
+        int perRoom = Math.Max(1, users / rooms);
+        for (int room = 0; room < rooms; room++)
+        {
+            slug.Value = RoomSlug(room + 1);
+            for (int i = 1; i <= count; i++)
+            {
+                user.Value = UserName(Math.Min(room + (rooms * ((i - 1) % perRoom)), users - 1) + 1);
+                seq.Value = i;
+                content.Value = $"Earlier message {i} in this room: a sentence or two of the kind people write, to give the page its weight.";
+                at.Value = DbTime.ToText(start.AddMinutes(i));
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
     }
 
     private static string UserName(int i) => UserPrefix + i.ToString("D5", CultureInfo.InvariantCulture);

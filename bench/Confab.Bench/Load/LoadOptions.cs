@@ -156,7 +156,8 @@ internal sealed record LoadOptions
     private static double Real(BenchArgs args, string name, double fallback) =>
         double.Parse(args.Text(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-    private static List<LoadPhase> ParsePhases(string text) =>
+    /// <summary>"R:S,R:S" as phases (messages/s and seconds); shared with the web driver.</summary>
+    internal static List<LoadPhase> ParsePhases(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(pair => pair.Split(':'))
             .Select(parts => new LoadPhase(double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[^1], CultureInfo.InvariantCulture)))

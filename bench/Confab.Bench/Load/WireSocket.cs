@@ -11,7 +11,8 @@ namespace Confab.Bench.Load;
 /// One WebSocket client connection for load generation, on a raw <see cref="Socket"/>: the HTTP/1.1 upgrade by hand,
 /// client frames masked with a zero key (legal, and no XOR work), and server frames parsed in place from one receive
 /// buffer, so a read that brings ten frames costs one system call and no allocation. Text messages are handed to
-/// <see cref="OnText"/> as spans that are only valid during the call.
+/// <see cref="OnText"/>, binary ones (SignalR's MessagePack, for the Blazor driver) to <see cref="OnBinary"/>, as spans
+/// that are only valid during the call; a binary message the server fragments is put together first.
 /// </summary>
 internal sealed class WireSocket : IDisposable
 {
@@ -21,6 +22,8 @@ internal sealed class WireSocket : IDisposable
     private readonly Socket socket;
     private readonly Lock sendGate = new();
     private byte[] buffer = [];
+    private byte[] fragments = [];
+    private int fragmentsLength;
     private int start;
     private int end;
     private int closeSent;
@@ -30,11 +33,17 @@ internal sealed class WireSocket : IDisposable
     /// <summary>Called on the receive loop for each complete text message.</summary>
     public Action<ReadOnlySpan<byte>>? OnText { get; set; }
 
-    /// <summary>Frames the server sent that this client does not expect (binary, fragmented).</summary>
+    /// <summary>Called on the receive loop for each complete binary message.</summary>
+    public Action<ReadOnlySpan<byte>>? OnBinary { get; set; }
+
+    /// <summary>Frames the server sent that this client does not expect (binary without <see cref="OnBinary"/>, fragmented text).</summary>
     public int UnexpectedFrames { get; private set; }
 
-    /// <summary>Connects from <paramref name="local"/> (any port) and upgrades <paramref name="pathAndQuery"/> to a WebSocket.</summary>
-    public static async Task<WireSocket> ConnectAsync(IPEndPoint server, IPAddress local, string pathAndQuery, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects from <paramref name="local"/> (any port) and upgrades <paramref name="pathAndQuery"/> to a WebSocket, sending
+    /// <paramref name="headers"/> (whole lines, e.g. <c>Cookie: …</c>) with the upgrade.
+    /// </summary>
+    public static async Task<WireSocket> ConnectAsync(IPEndPoint server, IPAddress local, string pathAndQuery, CancellationToken cancellationToken, string headers = "")
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var wire = new WireSocket(socket);
@@ -45,7 +54,7 @@ internal sealed class WireSocket : IDisposable
             socket.SetRawSocketOption(0, 24, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(local, 0));
             await socket.ConnectAsync(server, cancellationToken);
-            await wire.UpgradeAsync(server, pathAndQuery, cancellationToken);
+            await wire.UpgradeAsync(server, pathAndQuery, headers, cancellationToken);
             return wire;
         }
         catch
@@ -57,6 +66,9 @@ internal sealed class WireSocket : IDisposable
 
     /// <summary>Sends one masked text message; safe from any thread (blocking only while the socket's buffer is full).</summary>
     public void SendText(ReadOnlySpan<byte> payload) => SendFrame(0x1, payload);
+
+    /// <summary>Sends one masked binary message; safe from any thread.</summary>
+    public void SendBinary(ReadOnlySpan<byte> payload) => SendFrame(0x2, payload);
 
     /// <summary>Sends a close frame (1000) once.</summary>
     public void SendClose()
@@ -110,6 +122,11 @@ internal sealed class WireSocket : IDisposable
         finally
         {
             Replace([]);
+            if (fragments.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(fragments);
+                fragments = [];
+            }
         }
     }
 
@@ -127,11 +144,11 @@ internal sealed class WireSocket : IDisposable
         socket.Dispose();
     }
 
-    private async Task UpgradeAsync(IPEndPoint server, string pathAndQuery, CancellationToken cancellationToken)
+    private async Task UpgradeAsync(IPEndPoint server, string pathAndQuery, string headers, CancellationToken cancellationToken)
     {
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         string request = $"GET {pathAndQuery} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, cancellationToken);
 
         Replace(ArrayPool<byte>.Shared.Rent(InitialBuffer));
@@ -257,6 +274,24 @@ internal sealed class WireSocket : IDisposable
                 case 0x1 when fin:
                     OnText?.Invoke(payload);
                     break;
+                case 0x2 when fin && OnBinary is not null:
+                    OnBinary(payload);
+                    break;
+                case 0x2 or 0x0 when OnBinary is not null:
+                    // A fragment (0x2 without FIN starts a message, 0x0 continues it): kept until the last one.
+                    if (opcode == 0x2)
+                    {
+                        fragmentsLength = 0;
+                    }
+
+                    AppendFragment(payload);
+                    if (fin)
+                    {
+                        OnBinary(fragments.AsSpan(0, fragmentsLength));
+                        fragmentsLength = 0;
+                    }
+
+                    break;
                 case 0x8:
                     SendClose();
                     return false;
@@ -272,6 +307,29 @@ internal sealed class WireSocket : IDisposable
         }
 
         return true;
+    }
+
+    private void AppendFragment(ReadOnlySpan<byte> payload)
+    {
+        if (fragmentsLength + payload.Length > MaxMessage)
+        {
+            throw new IOException($"a fragmented server message over {MaxMessage} bytes is larger than this client takes");
+        }
+
+        if (fragmentsLength + payload.Length > fragments.Length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(fragmentsLength + payload.Length, InitialBuffer));
+            fragments.AsSpan(0, fragmentsLength).CopyTo(larger);
+            if (fragments.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(fragments);
+            }
+
+            fragments = larger;
+        }
+
+        payload.CopyTo(fragments.AsSpan(fragmentsLength));
+        fragmentsLength += payload.Length;
     }
 
     private void Compact()

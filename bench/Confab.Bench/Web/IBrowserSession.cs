@@ -1,0 +1,22 @@
+namespace Confab.Bench.Web;
+
+/// <summary>
+/// One person on the room page, as the run drives them: the driver's <see cref="CircuitSession"/>, or a real Chromium
+/// page (<see cref="ChromiumSession"/>) to check the driver against. Both sign in, open the room, send through the
+/// composer and record what arrives into the same <see cref="WebStats"/>.
+/// </summary>
+internal interface IBrowserSession : IAsyncDisposable
+{
+    int Room { get; }
+
+    bool IsOpen { get; }
+
+    /// <summary>Signs in and opens the room until the composer can be typed into; false (counted) when that fails.</summary>
+    Task<bool> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Types message <paramref name="number"/> into the composer and sends it; <paramref name="receivers"/> others should see it.</summary>
+    Task SendAsync(long number, int receivers);
+
+    /// <summary>Leaves the page as a closing tab does.</summary>
+    Task CloseAsync();
+}
