@@ -10,7 +10,9 @@ namespace Confab.Bench.Web;
 /// page where the driver measures it: when the WebSocket message carrying the render batch reaches the page (a message
 /// listener added before blazor.web.js's own, by wrapping <c>WebSocket</c> in an init script), on the page's clock
 /// (<c>performance.timeOrigin + performance.now()</c>), as is the send time. The driver polls each page for its
-/// arrivals once a second.
+/// arrivals once a second. Where the pages' own work delays that event (50 renderers on 2 cores), the DevTools
+/// protocol's WebSocket frame events give the same two points as the browser's network stack saw them, on one clock for
+/// all pages: the input event's frame leaving the sender's browser, the batch's frame reaching each receiver's.
 /// </summary>
 internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, int index, int room, string username, string roomSlug) : IBrowserSession
 {
@@ -60,6 +62,9 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
     private readonly HashSet<long> mine = [];
     private readonly List<(long Number, long At, int Polls)> pending = [];
     private readonly CancellationTokenSource stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Number, long At)> networkArrivals = new();
+    private readonly List<(long Number, long At, int Polls)> networkPending = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> networkSeen = new();
     private IBrowserContext? context;
     private IPage? page;
     private Task? collecting;
@@ -79,6 +84,10 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
             await context.AddInitScriptAsync(ArrivalScript);
             page = await context.NewPageAsync();
             page.WebSocket += (_, socket) => socket.Close += (_, _) => OnSocketClosed();
+            var devtools = await context.NewCDPSessionAsync(page);
+            devtools.Event("Network.webSocketFrameReceived").OnEvent += (_, frame) => OnNetworkFrame(frame, received: true);
+            devtools.Event("Network.webSocketFrameSent").OnEvent += (_, frame) => OnNetworkFrame(frame, received: false);
+            await devtools.SendAsync("Network.enable");
             await page.GotoAsync("/login");
             await page.GetByLabel("Username or email").FillAsync(username);
             await page.GetByLabel("Password").FillAsync(Load.LoadDatabase.Password);
@@ -160,6 +169,46 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         stop.Dispose();
     }
 
+    // A WebSocket frame as Chromium's network stack saw it: {"timestamp": seconds (monotonic), "response": {"opcode": 2,
+    // "payloadData": base64}}. Frames this page sends carry its input events' text; frames it receives, the batches.
+    private void OnNetworkFrame(System.Text.Json.JsonElement? frame, bool received)
+    {
+        if (!IsOpen || frame is not { } data || !data.TryGetProperty("response", out var response)
+            || !response.TryGetProperty("payloadData", out var payload) || !data.TryGetProperty("timestamp", out var timestamp))
+        {
+            return;
+        }
+
+        long at = (long)(timestamp.GetDouble() * 1_000_000);
+        byte[] bytes = response.TryGetProperty("opcode", out var opcode) && opcode.GetInt32() == 2
+            ? Convert.FromBase64String(payload.GetString() ?? "")
+            : System.Text.Encoding.UTF8.GetBytes(payload.GetString() ?? "");
+        var span = bytes.AsSpan();
+        int found;
+        while ((found = span.IndexOf(SessionContext.Marker)) >= 0)
+        {
+            span = span[(found + SessionContext.Marker.Length)..];
+            if (System.Buffers.Text.Utf8Parser.TryParse(span, out long number, out int used))
+            {
+                span = span[used..];
+                bool own;
+                lock (mine)
+                {
+                    own = mine.Contains(number);
+                }
+
+                if (!received && own)
+                {
+                    stats.SentAtNetwork(number, at);
+                }
+                else if (received && !own && networkSeen.TryAdd(number, 0))
+                {
+                    networkArrivals.Enqueue((number, at));
+                }
+            }
+        }
+    }
+
     private void OnSocketClosed()
     {
         if (IsOpen && Volatile.Read(ref closed) == 0)
@@ -203,6 +252,28 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         {
             pending.Add(((long)arrival[0], (long)(arrival[1] * 1000), 0));
         }
+
+        while (networkArrivals.TryDequeue(out var arrival))
+        {
+            networkPending.Add((arrival.Number, arrival.At, 0));
+        }
+
+        networkPending.RemoveAll(arrival =>
+        {
+            if (!stats.IsSentAtNetwork(arrival.Number) || !stats.IsSent(arrival.Number))
+            {
+                return false;
+            }
+
+            stats.DeliveredAtNetwork(arrival.Number, arrival.At);
+            return true;
+        });
+        for (int i = 0; i < networkPending.Count; i++)
+        {
+            networkPending[i] = networkPending[i] with { Polls = networkPending[i].Polls + 1 };
+        }
+
+        networkPending.RemoveAll(arrival => arrival.Polls > 120);
 
         // An arrival can be read before its sender's send time came back from the sender's page (a busy browser takes
         // seconds): kept for up to two minutes of polls.

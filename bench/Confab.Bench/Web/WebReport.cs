@@ -54,6 +54,7 @@ internal sealed record WebPhaseReport(
     long Extra,
     LatencySummary Delivery,
     LatencySummary OwnEcho,
+    LatencySummary DeliveryAtBrowserNetwork,
     double ServerCpuPercent,
     double ServerRssMiB,
     double GeneratorCpuPercent,

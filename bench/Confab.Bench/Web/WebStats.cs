@@ -13,6 +13,7 @@ internal sealed class WebStats(int maxMessages)
     private readonly long[] sentAt = new long[maxMessages];
     private readonly int[] expected = new int[maxMessages];
     private readonly int[] received = new int[maxMessages];
+    private readonly long[] sentAtNetwork = new long[maxMessages];
     private long openFailures;
     private long circuitsLost;
     private long circuitErrors;
@@ -86,6 +87,23 @@ internal sealed class WebStats(int maxMessages)
         Volatile.Write(ref sentAt[number], atMicros);
     }
 
+    /// <summary>
+    /// A Chromium page's frame carrying message <paramref name="number"/>'s input event left the browser (its network
+    /// stack's clock, from the DevTools protocol): the start of <see cref="WebPhaseStats.NetworkDelivery"/>.
+    /// </summary>
+    public void SentAtNetwork(long number, long atMicros)
+    {
+        if ((ulong)number < (ulong)sentAtNetwork.Length)
+        {
+            Interlocked.CompareExchange(ref sentAtNetwork[number], atMicros, 0);
+        }
+    }
+
+    public bool IsSentAtNetwork(long number) => (ulong)number < (ulong)sentAtNetwork.Length && Volatile.Read(ref sentAtNetwork[number]) > 0;
+
+    /// <summary>A frame carrying message <paramref name="number"/> reached a receiving page's browser (same clock).</summary>
+    public void DeliveredAtNetwork(long number, long atMicros) => PhaseOf(number)?.NetworkDelivery.Record(atMicros - sentAtNetwork[number]);
+
     public bool IsSent(long number) => (ulong)number < (ulong)sentAt.Length && Volatile.Read(ref sentAt[number]) > 0;
 
     /// <summary>A receiving session saw message <paramref name="number"/> for the first time.</summary>
@@ -148,4 +166,7 @@ internal sealed class WebPhaseStats(long firstNumber)
 
     /// <summary>Send to the sender's own page showing its message (the post's commit and the sender's render).</summary>
     public LatencyHistogram OwnEcho { get; } = new();
+
+    /// <summary>Chromium only: from the input event's frame leaving the browser to the batch's frame reaching a receiver's browser.</summary>
+    public LatencyHistogram NetworkDelivery { get; } = new();
 }
