@@ -95,6 +95,7 @@ test("bob reacts from his phone: alice sees the chip live with the count, highli
   await react.waitFor({ state: "visible" });
   await react.tap();
   const picker = atBob.getByRole("group", { name: "Choose a reaction" });
+  await picker.waitFor();
   assert.deepEqual(await picker.getByRole("button").allTextContents(), ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"]);
   await picker.getByRole("button", { name: "👍" }).tap();
   await picker.waitFor({ state: "detached" });
