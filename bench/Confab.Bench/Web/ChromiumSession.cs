@@ -10,9 +10,9 @@ namespace Confab.Bench.Web;
 /// page where the driver measures it: when the WebSocket message carrying the render batch reaches the page (a message
 /// listener added before blazor.web.js's own, by wrapping <c>WebSocket</c> in an init script), on the page's clock
 /// (<c>performance.timeOrigin + performance.now()</c>), as is the send time. The driver polls each page for its
-/// arrivals once a second. Where the pages' own work delays that event (50 renderers on 2 cores), the DevTools
-/// protocol's WebSocket frame events give the same two points as the browser's network stack saw them, on one clock for
-/// all pages: the input event's frame leaving the sender's browser, the batch's frame reaching each receiver's.
+/// arrivals once a second. The DevTools protocol's WebSocket frame events time the same delivery a second way, on one
+/// clock for all pages, from the input event's frame to the batch's frame; Blink emits them as its renderer's main
+/// thread handles each frame, so a busy renderer delays them as it delays the page's own listener.
 /// </summary>
 internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, int index, int room, string username, string roomSlug) : IBrowserSession
 {
@@ -169,7 +169,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         stop.Dispose();
     }
 
-    // A WebSocket frame as Chromium's network stack saw it: {"timestamp": seconds (monotonic), "response": {"opcode": 2,
+    // A WebSocket frame as DevTools reports it: {"timestamp": seconds (monotonic), "response": {"opcode": 2,
     // "payloadData": base64}}. Frames this page sends carry its input events' text; frames it receives, the batches.
     private void OnNetworkFrame(System.Text.Json.JsonElement? frame, bool received)
     {

@@ -54,7 +54,7 @@ internal sealed record WebPhaseReport(
     long Extra,
     LatencySummary Delivery,
     LatencySummary OwnEcho,
-    LatencySummary DeliveryAtBrowserNetwork,
+    LatencySummary DeliveryByDevTools,
     double ServerCpuPercent,
     double ServerRssMiB,
     double GeneratorCpuPercent,

@@ -79,7 +79,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             phases.Add(phase);
             Console.WriteLine($"{tag} sent {phase.Sent} at {phase.OfferedRate:F0} msgs/s (send failures {phase.SendFailures}); delivered {phase.Delivered}/{phase.ExpectedDeliveries} "
                 + $"(missing {phase.Missing}, extra {phase.Extra}); delivery {phase.Delivery}; own echo {phase.OwnEcho}"
-                + (options.Chromium ? $"; at the browser's network stack {phase.DeliveryAtBrowserNetwork}" : ""));
+                + (options.Chromium ? $"; by DevTools' frame events {phase.DeliveryByDevTools}" : ""));
             Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, its browser's {phase.BrowserCpuPercent:F0}%; "
                 + $"render batches {phase.RenderBatches} ({phase.RenderBytes / 1048576.0:F0} MiB), JS calls so far {stats.InteropCalls}; "
                 + $"server: {phase.ServerMessagesAccepted} messages accepted, {phase.ServerGcCollections} collections pausing {phase.ServerGcPauseSeconds:F1} s");
