@@ -7,10 +7,16 @@ namespace Confab.Bench.Web;
 /// What the server's <c>/metrics</c> says of its memory, collections and circuits: the managed heap after the last
 /// collection (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations), the time paused for
 /// collections and their count so far, and the active circuits (<c>aspnetcore_components_circuit_active…</c>). Zero when
-/// the endpoint or the series is missing.
+/// the series is missing; <see cref="Answered"/> false when the endpoint did not answer.
 /// </summary>
 internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcPauseSeconds, double GcCollections, double MessagesAccepted)
 {
+    public bool Answered { get; init; } = true;
+
+    /// <summary>How much <paramref name="value"/> grew from <paramref name="before"/> to <paramref name="after"/>; null unless both answered.</summary>
+    public static double? Growth(ServerMetrics before, ServerMetrics after, Func<ServerMetrics, double> value) =>
+        before.Answered && after.Answered ? Math.Round(value(after) - value(before), 2) : null;
+
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public static async Task<ServerMetrics> ReadAsync(Uri server)
@@ -22,7 +28,7 @@ internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcP
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return new ServerMetrics(0, 0, 0, 0, 0); // an overloaded server may not answer in time: no numbers, not a failed run
+            return new ServerMetrics(0, 0, 0, 0, 0) { Answered = false }; // an overloaded server may not answer in time: no numbers, not a failed run
         }
 
         double heap = 0, circuits = 0, pause = 0, collections = 0, accepted = 0;

@@ -63,6 +63,6 @@ internal sealed record WebPhaseReport(
     double BrowserCpuPercent,
     long RenderBatches,
     long RenderBytes,
-    double ServerGcPauseSeconds,
-    double ServerGcCollections,
-    double ServerMessagesAccepted);
+    double? ServerGcPauseSeconds,
+    double? ServerGcCollections,
+    double? ServerMessagesAccepted);
