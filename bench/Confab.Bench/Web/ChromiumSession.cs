@@ -10,9 +10,9 @@ namespace Confab.Bench.Web;
 /// page where the driver measures it: when the WebSocket message carrying the render batch reaches the page (a message
 /// listener added before blazor.web.js's own, by wrapping <c>WebSocket</c> in an init script), on the page's clock
 /// (<c>performance.timeOrigin + performance.now()</c>), as is the send time. The driver polls each page for its
-/// arrivals once a second. Where the pages' own work delays that event (50 renderers on 2 cores), the DevTools
-/// protocol's WebSocket frame events give the same two points as the browser's network stack saw them, on one clock for
-/// all pages: the input event's frame leaving the sender's browser, the batch's frame reaching each receiver's.
+/// arrivals once a second. The DevTools protocol's WebSocket frame events time the same delivery a second way, on one
+/// clock for all pages, from the input event's frame to the batch's frame; Blink emits them as its renderer's main
+/// thread handles each frame, so a busy renderer delays them as it delays the page's own listener.
 /// </summary>
 internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, int index, int room, string username, string roomSlug) : IBrowserSession
 {
@@ -169,7 +169,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         stop.Dispose();
     }
 
-    // A WebSocket frame as Chromium's network stack saw it: {"timestamp": seconds (monotonic), "response": {"opcode": 2,
+    // A WebSocket frame as DevTools reports it: {"timestamp": seconds (monotonic), "response": {"opcode": 2,
     // "payloadData": base64}}. Frames this page sends carry its input events' text; frames it receives, the batches.
     private void OnNetworkFrame(System.Text.Json.JsonElement? frame, bool received)
     {
@@ -309,40 +309,5 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         }
 
         return true;
-    }
-}
-
-/// <summary>One headless Chromium (Debian's, /usr/bin/chromium) for all the validation pages, launched as the browser tests launch it.</summary>
-internal sealed class ChromiumBrowser : IAsyncDisposable
-{
-    private readonly IPlaywright playwright;
-    private readonly IBrowser browser;
-    private readonly Uri baseUrl;
-
-    private ChromiumBrowser(IPlaywright playwright, IBrowser browser, Uri baseUrl)
-    {
-        this.playwright = playwright;
-        this.browser = browser;
-        this.baseUrl = baseUrl;
-    }
-
-    public static async Task<ChromiumBrowser> LaunchAsync(Uri baseUrl)
-    {
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM") ?? "/usr/bin/chromium",
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        return new ChromiumBrowser(playwright, browser, baseUrl);
-    }
-
-    public Task<IBrowserContext> NewContextAsync() =>
-        browser.NewContextAsync(new() { BaseURL = baseUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
-
-    public async ValueTask DisposeAsync()
-    {
-        await browser.CloseAsync();
-        playwright.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Confab.Bench.Load;
 
@@ -27,8 +26,10 @@ internal sealed record WebReport(
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }
 
+/// <summary>The run's shape: sessions, rooms, sending phases and how sessions were opened.</summary>
 internal sealed record WebOptionsReport(int Sessions, int RoomSize, int Rooms, IReadOnlyList<LoadPhase> Phases, double Ramp, int Opening, int Warmup);
 
+/// <summary>Opening every session: how many, how long, the open latency (sign-in to first render) and the server's CPU meanwhile.</summary>
 internal sealed record WebOpenReport(int Attempted, int Opened, long Failures, double Seconds, LatencySummary Latency, double ServerCpuPercent, double ServerRssMiB);
 
 /// <summary>Server memory idle and with every session open; per session = the difference over the sessions open.</summary>
@@ -43,6 +44,7 @@ internal sealed record WebMemoryReport(
     double HeapPerSessionKiB,
     double CircuitsActive);
 
+/// <summary>One sending phase: what was sent and delivered, latencies, and the server's and the generator's cost.</summary>
 internal sealed record WebPhaseReport(
     double OfferedRate,
     double Seconds,
@@ -54,69 +56,13 @@ internal sealed record WebPhaseReport(
     long Extra,
     LatencySummary Delivery,
     LatencySummary OwnEcho,
-    LatencySummary DeliveryAtBrowserNetwork,
+    LatencySummary DeliveryByDevTools,
     double ServerCpuPercent,
     double ServerRssMiB,
     double GeneratorCpuPercent,
     double BrowserCpuPercent,
     long RenderBatches,
     long RenderBytes,
-    double ServerGcPauseSeconds,
-    double ServerGcCollections,
-    double ServerMessagesAccepted);
-
-/// <summary>
-/// What the server's <c>/metrics</c> says of its memory, collections and circuits: the managed heap after the last
-/// collection (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations), the time paused for
-/// collections and their count so far, and the active circuits (<c>aspnetcore_components_circuit_active…</c>). Zero when
-/// the endpoint or the series is missing.
-/// </summary>
-internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcPauseSeconds, double GcCollections, double MessagesAccepted)
-{
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-
-    public static async Task<ServerMetrics> ReadAsync(Uri server)
-    {
-        string text;
-        try
-        {
-            text = await Http.GetStringAsync(new Uri(server, "/metrics"));
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return new ServerMetrics(0, 0, 0, 0, 0); // an overloaded server may not answer in time: no numbers, not a failed run
-        }
-
-        double heap = 0, circuits = 0, pause = 0, collections = 0, accepted = 0;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
-            {
-                heap += Value(line);
-            }
-            else if (line.StartsWith("aspnetcore_components_circuit_active", StringComparison.Ordinal))
-            {
-                circuits += Value(line);
-            }
-            else if (line.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
-            {
-                pause += Value(line);
-            }
-            else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
-            {
-                collections += Value(line);
-            }
-            else if (line.StartsWith("confab_messages_accepted_total", StringComparison.Ordinal))
-            {
-                accepted += Value(line);
-            }
-        }
-
-        return new ServerMetrics(ServerSampler.Mib((long)heap), circuits, Math.Round(pause, 2), collections, accepted);
-    }
-
-    private static double Value(string line) =>
-        double.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: >= 2 } parts ? parts[1] : "", NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : 0;
-}
+    double? ServerGcPauseSeconds,
+    double? ServerGcCollections,
+    double? ServerMessagesAccepted);

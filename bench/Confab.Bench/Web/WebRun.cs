@@ -79,10 +79,11 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             phases.Add(phase);
             Console.WriteLine($"{tag} sent {phase.Sent} at {phase.OfferedRate:F0} msgs/s (send failures {phase.SendFailures}); delivered {phase.Delivered}/{phase.ExpectedDeliveries} "
                 + $"(missing {phase.Missing}, extra {phase.Extra}); delivery {phase.Delivery}; own echo {phase.OwnEcho}"
-                + (options.Chromium ? $"; at the browser's network stack {phase.DeliveryAtBrowserNetwork}" : ""));
+                + (options.Chromium ? $"; by DevTools' frame events {phase.DeliveryByDevTools}" : ""));
             Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, its browser's {phase.BrowserCpuPercent:F0}%; "
                 + $"render batches {phase.RenderBatches} ({phase.RenderBytes / 1048576.0:F0} MiB), JS calls so far {stats.InteropCalls}; "
-                + $"server: {phase.ServerMessagesAccepted} messages accepted, {phase.ServerGcCollections} collections pausing {phase.ServerGcPauseSeconds:F1} s");
+                + (phase.ServerGcPauseSeconds is null ? "server: /metrics did not answer"
+                    : $"server: {phase.ServerMessagesAccepted} messages accepted, {phase.ServerGcCollections} collections pausing {phase.ServerGcPauseSeconds:F1} s"));
         }
 
         long lostBeforeLeaving = stats.CircuitsLost;
@@ -206,8 +207,8 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         return new WebPhaseReport(
             offered.Rate, Math.Round(sendSeconds, 1), end - first, stats.SendFailures - sendFailures, expected, delivery.Count, missing, extra, delivery,
             phase.OwnEcho.Summarize(), phase.NetworkDelivery.Summarize(), Math.Round(cpuPercent, 1), Rss(), Math.Round(generatorPercent, 1), Math.Round(browserPercent, 1),
-            stats.RenderBatches - batches, stats.RenderBytes - bytes, Math.Round(metricsAfter.GcPauseSeconds - metricsBefore.GcPauseSeconds, 2),
-            metricsAfter.GcCollections - metricsBefore.GcCollections, metricsAfter.MessagesAccepted - metricsBefore.MessagesAccepted);
+            stats.RenderBatches - batches, stats.RenderBytes - bytes, ServerMetrics.Growth(metricsBefore, metricsAfter, m => m.GcPauseSeconds),
+            ServerMetrics.Growth(metricsBefore, metricsAfter, m => m.GcCollections), ServerMetrics.Growth(metricsBefore, metricsAfter, m => m.MessagesAccepted));
     }
 
     // SignalR's keep-alive, for every open session (the server drops a client it has not heard from for 30 s).

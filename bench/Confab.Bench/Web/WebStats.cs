@@ -88,8 +88,8 @@ internal sealed class WebStats(int maxMessages)
     }
 
     /// <summary>
-    /// A Chromium page's frame carrying message <paramref name="number"/>'s input event left the browser (its network
-    /// stack's clock, from the DevTools protocol): the start of <see cref="WebPhaseStats.NetworkDelivery"/>.
+    /// A Chromium page's frame carrying message <paramref name="number"/>'s input event was sent (the DevTools protocol's
+    /// frame event and clock): the start of <see cref="WebPhaseStats.NetworkDelivery"/>.
     /// </summary>
     public void SentAtNetwork(long number, long atMicros)
     {
@@ -101,7 +101,7 @@ internal sealed class WebStats(int maxMessages)
 
     public bool IsSentAtNetwork(long number) => (ulong)number < (ulong)sentAtNetwork.Length && Volatile.Read(ref sentAtNetwork[number]) > 0;
 
-    /// <summary>A frame carrying message <paramref name="number"/> reached a receiving page's browser (same clock).</summary>
+    /// <summary>A frame carrying message <paramref name="number"/> reached a receiving page (the DevTools frame event, same clock).</summary>
     public void DeliveredAtNetwork(long number, long atMicros) => PhaseOf(number)?.NetworkDelivery.Record(atMicros - sentAtNetwork[number]);
 
     public bool IsSent(long number) => (ulong)number < (ulong)sentAt.Length && Volatile.Read(ref sentAt[number]) > 0;
@@ -167,6 +167,6 @@ internal sealed class WebPhaseStats(long firstNumber)
     /// <summary>Send to the sender's own page showing its message (the post's commit and the sender's render).</summary>
     public LatencyHistogram OwnEcho { get; } = new();
 
-    /// <summary>Chromium only: from the input event's frame leaving the browser to the batch's frame reaching a receiver's browser.</summary>
+    /// <summary>Chromium only: from the input event's frame to the batch's frame at a receiver, as DevTools' frame events time them.</summary>
     public LatencyHistogram NetworkDelivery { get; } = new();
 }
