@@ -33,9 +33,6 @@ public static class SharedMessages
         return message;
     }
 
-    /// <summary>Entries held (live or not yet swept): for tests.</summary>
-    internal static int Count => ById.Count;
-
     private static void Sweep()
     {
         foreach (var (id, held) in ById)
