@@ -39,4 +39,32 @@ public sealed class TypingIndicatorTests
         Assert.Equal("", typing.Describe());
         Assert.True(typing.IsEmpty);
     }
+
+    [Fact]
+    public void The_next_expiry_is_the_earliest_notice_to_run_out()
+    {
+        var typing = new TypingIndicator(clock);
+        Assert.Null(typing.NextExpiry);
+
+        var start = clock.GetUtcNow();
+        typing.Saw(1, "alice");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        typing.Saw(2, "bob");
+        Assert.Equal(start + TypingIndicator.Linger, typing.NextExpiry);
+
+        typing.Saw(1, "alice");
+        Assert.Equal(start + TimeSpan.FromSeconds(1) + TypingIndicator.Linger, typing.NextExpiry);
+        typing.Forget(1);
+        typing.Forget(2);
+        Assert.Null(typing.NextExpiry);
+    }
+
+    [Fact]
+    public void Two_names_are_in_order_whatever_order_they_came_in()
+    {
+        var typing = new TypingIndicator(clock);
+        typing.Saw(3, "carol");
+        typing.Saw(1, "alice");
+        Assert.Equal("alice and carol are typing…", typing.Describe());
+    }
 }

@@ -17,25 +17,58 @@ public sealed class TypingIndicator(TimeProvider time)
 
     public bool IsEmpty => typing.Count == 0;
 
+    /// <summary>When the text next changes by itself (the first notice to expire); null when nobody types.</summary>
+    public DateTimeOffset? NextExpiry
+    {
+        get
+        {
+            DateTimeOffset? first = null;
+            foreach (var (_, until) in typing.Values)
+            {
+                if (first is null || until < first)
+                {
+                    first = until;
+                }
+            }
+
+            return first;
+        }
+    }
+
     /// <summary>The text to show now ("" when nobody types); drops users whose notices have expired.</summary>
     public string Describe()
     {
         var now = time.GetUtcNow();
-        foreach (var (id, entry) in typing.ToList())
+        string? first = null;
+        string? second = null;
+        var count = 0;
+        foreach (var (id, (username, until)) in typing)
         {
-            if (entry.Until <= now)
+            if (until <= now)
             {
+                // Removing the current entry while enumerating is allowed for Dictionary.
                 typing.Remove(id);
+                continue;
+            }
+
+            count++;
+            if (first is null || string.CompareOrdinal(username, first) < 0)
+            {
+                second = first;
+                first = username;
+            }
+            else if (second is null || string.CompareOrdinal(username, second) < 0)
+            {
+                second = username;
             }
         }
 
-        var names = typing.Values.Select(t => t.Username).Order(StringComparer.Ordinal).ToList();
-        return names.Count switch
+        return count switch
         {
             0 => "",
-            1 => $"{names[0]} is typing…",
-            2 => $"{names[0]} and {names[1]} are typing…",
-            _ => $"{names.Count} people are typing…",
+            1 => $"{first} is typing…",
+            2 => $"{first} and {second} are typing…",
+            _ => $"{count} people are typing…",
         };
     }
 }

@@ -18,7 +18,7 @@ namespace Confab.Web.Pages;
 /// <see cref="MessageActions"/> to post and change, the room's <see cref="IPubSub"/> topic to receive, and
 /// <see cref="IPresence"/> to be seen, so browser and socket users see each other.
 /// </summary>
-public sealed partial class RoomPage : IBroadcastSubscriber
+public sealed partial class RoomPage
 {
     private Room? room;
     private RoomHistory? history;
@@ -35,6 +35,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
     private TypingIndicator? typing;
     private ITimer? typingTimer;
     private IDisposable? subscription;
+    private PageInbox? inbox;
     private PresenceHandle? presence;
     private TimeZoneInfo zone = TimeZoneInfo.Utc;
     private ElementReference list;
@@ -255,11 +256,10 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         }
     }
 
-    public void OnBroadcast(Broadcast message) => _ = Dispatch(() => Apply(message));
-
     private async Task ConnectAsync()
     {
-        subscription = PubSub.Subscribe(Topic, this);
+        inbox = new PageInbox(DrainAsync);
+        subscription = PubSub.Subscribe(Topic, inbox);
         Circuit.ConnectionChanged += OnConnectionChanged;
         Track();
         connected = true;
@@ -272,6 +272,8 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         Circuit.ConnectionChanged -= OnConnectionChanged;
         subscription?.Dispose();
         subscription = null;
+        inbox?.Close();
+        inbox = null;
         Untrack();
         connected = false;
     }
@@ -316,18 +318,46 @@ public sealed partial class RoomPage : IBroadcastSubscriber
         {
             scroll = ScrollIntent.Appended;
         }
-
-        StateHasChanged();
     }
 
-    private async Task Apply(Broadcast broadcast)
+    // Everything the room broadcast since the last turn, applied at once and rendered once (PageInbox).
+    private Task DrainAsync(PageInbox from) => Dispatch(async () =>
+    {
+        var changed = false;
+        var presenceChanged = false;
+        for (var taken = 0; taken < PageInbox.Capacity && from.TryTake(out var broadcast); taken++)
+        {
+            presenceChanged |= broadcast.Event == IPresence.DiffEvent;
+            changed |= await ApplyAsync(broadcast);
+        }
+
+        if (from.TakeMissed())
+        {
+            // Broadcasts were dropped while this page was behind: the store has every room event.
+            await CatchUpAsync();
+            presenceChanged = changed = true;
+        }
+
+        if (presenceChanged)
+        {
+            SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
+        }
+
+        if (changed || presenceChanged)
+        {
+            RefreshTyping();
+            StateHasChanged();
+        }
+    });
+
+    // Applies one broadcast to the page's state; true when the page shows something new.
+    private async Task<bool> ApplyAsync(Broadcast broadcast)
     {
         switch (broadcast.Event)
         {
             case RoomEventNames.NewMessage when RoomActivity.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
                 var gap = history!.Apply(message);
                 typing?.Forget(message.User.Id);
-                typingText = typing?.Describe() ?? "";
                 scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
                 KeepWindow();
                 if (gap)
@@ -335,7 +365,7 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                     await CatchUpAsync();
                 }
 
-                break;
+                return true;
             case RoomEventNames.MessageUpdated or RoomEventNames.MessageDeleted or RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved
                 when RoomActivity.ReadEvent(broadcast) is { } change:
                 if (history!.Apply(change))
@@ -344,36 +374,38 @@ public sealed partial class RoomPage : IBroadcastSubscriber
                 }
 
                 Changed();
-                break;
+                return true;
             case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                 typing?.Saw(notice.UserId, notice.Username);
-                typingText = typing?.Describe() ?? "";
-                typingTimer ??= Time.CreateTimer(_ => _ = Dispatch(RefreshTyping), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
-                break;
-            case IPresence.DiffEvent:
-                SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
-                break;
+                return true;
             default:
-                return;
+                return false;
         }
-
-        StateHasChanged();
     }
 
-    private void RefreshTyping()
+    // The typing line as of now, and a wake-up for when it next changes by itself (a notice running out).
+    private bool RefreshTyping()
     {
         var text = typing?.Describe() ?? "";
-        if (typing is null || typing.IsEmpty)
+        if (typing?.NextExpiry is { } next)
         {
-            typingTimer?.Dispose();
-            typingTimer = null;
+            typingTimer ??= Time.CreateTimer(_ => _ = Dispatch(() =>
+            {
+                if (RefreshTyping())
+                {
+                    StateHasChanged();
+                }
+            }), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            typingTimer.Change(TimeSpan.FromTicks(Math.Max(0, (next - Time.GetUtcNow()).Ticks)), Timeout.InfiniteTimeSpan);
         }
 
-        if (text != typingText)
+        if (text == typingText)
         {
-            typingText = text;
-            StateHasChanged();
+            return false;
         }
+
+        typingText = text;
+        return true;
     }
 
     private async Task SendAsync()
