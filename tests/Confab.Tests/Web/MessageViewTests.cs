@@ -1,3 +1,4 @@
+using Confab.Channels;
 using Confab.Messages;
 using Confab.Web.Chat;
 
@@ -11,6 +12,9 @@ public sealed class MessageViewTests
     private static Message Posted(long id, string content, MessageAuthor author) =>
         new(id, RoomId: 1, Seq: id, content, author, new DateTime(2026, 12, 7, 10, 0, 0, DateTimeKind.Utc), ClientId: null);
 
+    private static readonly MessageClock Today = MessageClock.At(new DateTimeOffset(2026, 12, 7, 18, 0, 0, TimeSpan.Zero), TimeZoneInfo.Utc);
+    private static readonly MessageClock NextDay = MessageClock.At(new DateTimeOffset(2026, 12, 8, 9, 0, 0, TimeSpan.Zero), TimeZoneInfo.Utc);
+
     private static string NameOf(long id) => id == Alice.Id ? "alice" : "bob";
 
     [Fact]
@@ -19,17 +23,21 @@ public sealed class MessageViewTests
         var message = Posted(1, "hello **there**", Alice);
         var carol = new MessageAuthor(9, "carol");
 
-        var atBob = MessageView.Of(message).Markup("10:00", Bob.Id, NameOf).Value;
-        var atCarol = MessageView.Of(message).Markup("10:00", carol.Id, NameOf).Value;
-        var atAlice = MessageView.Of(message).Markup("10:00", Alice.Id, NameOf).Value;
+        var atBob = MessageView.Of(message).Markup(Today, Bob.Id, NameOf).Value;
+        var atCarol = MessageView.Of(message).Markup(Today, carol.Id, NameOf).Value;
+        var atAlice = MessageView.Of(message).Markup(Today, Alice.Id, NameOf).Value;
 
         Assert.Same(atBob, atCarol);
+        Assert.StartsWith("<article class=\"message\" data-seq=\"1\" tabindex=\"0\">", atBob);
+        Assert.EndsWith("</article>", atBob);
+        Assert.Contains("<time datetime=\"2026-12-07T10:00:00.0000000Z\">10:00</time>", atBob);
         Assert.Contains("<strong>there</strong>", atBob);
         Assert.Contains("data-action=\"reply\"", atBob);
         Assert.DoesNotContain("data-action=\"edit\"", atBob);
         Assert.Contains("data-action=\"edit\"", atAlice);
         Assert.Contains("data-action=\"delete\"", atAlice);
-        Assert.NotSame(atBob, MessageView.Of(message).Markup("Dec 6, 10:00", Bob.Id, NameOf).Value);
+        var dayAfter = MessageView.Of(message).Markup(NextDay, Bob.Id, NameOf).Value;
+        Assert.Contains(">Dec 7, 10:00</time>", dayAfter);
     }
 
     [Fact]
@@ -37,8 +45,8 @@ public sealed class MessageViewTests
     {
         var message = Posted(2, "vote", Alice) with { Reactions = [new ReactionSummary("👍", 1, [Bob.Id])] };
 
-        var atBob = MessageView.Of(message).Markup("10:00", Bob.Id, NameOf).Value;
-        var atAlice = MessageView.Of(message).Markup("10:00", Alice.Id, NameOf).Value;
+        var atBob = MessageView.Of(message).Markup(Today, Bob.Id, NameOf).Value;
+        var atAlice = MessageView.Of(message).Markup(Today, Alice.Id, NameOf).Value;
 
         Assert.Contains("aria-pressed=\"true\" title=\"bob\" data-action=\"toggle\" data-emoji=\"👍\"", atBob);
         Assert.Contains("aria-pressed=\"false\"", atAlice);
@@ -51,7 +59,7 @@ public sealed class MessageViewTests
         var mallory = new MessageAuthor(7, "<img src=x onerror=alert(1)>");
         var message = Posted(3, "<b>raw</b>", mallory) with { ReplyTo = new ReplyPreview(1, 1, new MessageAuthor(8, "\"quoted\""), "<i>x</i>") };
 
-        var html = MessageView.Of(message).Markup("10:00", Bob.Id, NameOf).Value;
+        var html = MessageView.Of(message).Markup(Today, Bob.Id, NameOf).Value;
 
         Assert.DoesNotContain("<img", html);
         Assert.DoesNotContain("<b>", html);
@@ -59,10 +67,23 @@ public sealed class MessageViewTests
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", html);
         Assert.Contains("&quot;quoted&quot;", html);
 
-        var deleted = MessageView.Of(message with { Deleted = true, Content = "" }).Markup("10:00", mallory.Id, NameOf).Value;
+        var deleted = MessageView.Of(message with { Deleted = true, Content = "" }).Markup(Today, mallory.Id, NameOf).Value;
         Assert.Contains("message deleted", deleted);
         Assert.DoesNotContain("data-action=\"edit\"", deleted);
         Assert.DoesNotContain("message-actions", deleted);
+    }
+
+    [Fact]
+    public void A_clock_writes_times_in_the_readers_zone_and_knows_its_day()
+    {
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var clock = MessageClock.At(new DateTimeOffset(2026, 12, 7, 16, 0, 0, TimeSpan.Zero), tokyo);
+
+        // 16:00 UTC is 01:00 on Dec 8 in Tokyo: its day began at 15:00 UTC.
+        Assert.True(clock.IsToday(new DateTime(2026, 12, 7, 15, 30, 0, DateTimeKind.Utc)));
+        Assert.False(clock.IsToday(new DateTime(2026, 12, 7, 14, 59, 0, DateTimeKind.Utc)));
+        Assert.Equal("00:30", clock.Format(new DateTime(2026, 12, 7, 15, 30, 0, DateTimeKind.Utc)));
+        Assert.Equal("Dec 7, 23:59", clock.Format(new DateTime(2026, 12, 7, 14, 59, 0, DateTimeKind.Utc)));
     }
 
     [Fact]
@@ -92,19 +113,24 @@ public sealed class HtmlTextTests
 
 public sealed class OnlineListTests
 {
-    [Fact]
-    public void Pages_of_a_room_share_the_list_while_it_is_the_same_and_names_are_escaped()
-    {
-        IReadOnlyList<OnlineUser> users = [new OnlineUser(3, "alice", 1), new OnlineUser(7, "<b>zoe</b>", 2)];
+    private const string Topic = "room:online-list-test";
 
-        var first = OnlineList.Markup("room:online-list-test", users).Value;
-        var second = OnlineList.Markup("room:online-list-test", [.. users]).Value;
-        var changed = OnlineList.Markup("room:online-list-test", [users[0]]).Value;
+    [Fact]
+    public void Pages_of_a_room_share_the_list_while_the_presence_state_is_the_same_and_names_are_escaped()
+    {
+        const string both = """{"3": {"metas": [{"username": "alice"}]}, "7": {"metas": [{"username": "zoe <b>z</b>"}, {"username": "zoe <b>z</b>"}]}}""";
+
+        var first = OnlineList.Of(Topic, JsonPayload.Parse(both));
+        var second = OnlineList.Of(Topic, JsonPayload.Parse(both));
+        var changed = OnlineList.Of(Topic, JsonPayload.Parse("""{"3": {"metas": [{"username": "alice"}]}}"""));
 
         Assert.Same(first, second);
-        Assert.Contains("<li data-user-id=\"7\">", first);
-        Assert.Contains("&lt;b&gt;zoe&lt;/b&gt;", first);
-        Assert.DoesNotContain("<b>", first);
-        Assert.DoesNotContain("data-user-id=\"7\"", changed);
+        Assert.Equal([new OnlineUser(3, "alice", 1), new OnlineUser(7, "zoe <b>z</b>", 2)], first.Users);
+        Assert.Contains("<li data-user-id=\"7\">", first.Markup.Value);
+        Assert.Contains("zoe &lt;b&gt;z&lt;/b&gt;", first.Markup.Value);
+        Assert.DoesNotContain("<b>", first.Markup.Value);
+        Assert.DoesNotContain("data-user-id=\"7\"", changed.Markup.Value);
+        Assert.Equal("zoe <b>z</b>", first.NameOf(7));
+        Assert.Null(changed.NameOf(7));
     }
 }

@@ -15,8 +15,10 @@ namespace Confab.Web.Chat;
 /// <remarks>
 /// The buttons carry <c>data-action</c> (and a reaction its <c>data-emoji</c>); room.js hands a click on one to the
 /// page (<c>RoomPage.Act</c>), which shows the message as a <see cref="MessageItem"/> while someone acts on it. What
-/// differs between readers is part of the key: the time as the reader's zone writes it, whether the message is the
-/// reader's (edit and delete), and which reactions are the reader's. Readers of one room mostly share all three.
+/// differs between readers is part of the key: the reader's zone and whether the message is from their today (its time
+/// as they see it), whether the message is the reader's (edit and delete), and which reactions are the reader's.
+/// Readers of one room mostly share all of it. The page wraps the markup in an element keyed by <see cref="Key"/>: two
+/// render-tree frames per message.
 /// </remarks>
 public sealed class MessageView
 {
@@ -26,35 +28,43 @@ public sealed class MessageView
 
     private readonly Message message;
     private readonly Lock gate = new();
-    private readonly List<(string Time, bool Mine, ulong Pressed, MarkupString Markup)> variants = [];
+    private readonly List<(TimeZoneInfo Zone, bool Today, bool Mine, ulong Pressed, MarkupString Markup)> variants = [];
 
-    private MessageView(Message message) => this.message = message;
+    private MessageView(Message message)
+    {
+        this.message = message;
+        Key = message.Seq;
+    }
+
+    /// <summary>The message's seq, boxed once for every page: the key of its element in the list.</summary>
+    public object Key { get; }
 
     /// <summary>The view of this state of a message: the same for every page holding the same instance.</summary>
     public static MessageView Of(Message message) => Views.GetValue(message, static m => new MessageView(m));
 
-    /// <summary>The message's markup for a reader: <paramref name="time"/> as the reader sees it; names for the reactions' tooltips.</summary>
-    public MarkupString Markup(string time, long readerId, Func<long, string> nameOf)
+    /// <summary>The message's markup (its whole <c>article</c>) for a reader: times by their clock; names for the reactions' tooltips.</summary>
+    public MarkupString Markup(MessageClock clock, long readerId, Func<long, string> nameOf)
     {
         var mine = message.User.Id == readerId;
         var pressed = PressedBy(readerId);
+        var today = clock.IsToday(message.InsertedAt);
         lock (gate)
         {
             foreach (var variant in variants)
             {
-                if (variant.Mine == mine && variant.Pressed == pressed && variant.Time == time)
+                if (variant.Mine == mine && variant.Pressed == pressed && variant.Today == today && ReferenceEquals(variant.Zone, clock.Zone))
                 {
                     return variant.Markup;
                 }
             }
         }
 
-        var markup = new MarkupString(Build(time, mine, readerId, nameOf));
+        var markup = new MarkupString(Build(clock.Format(message.InsertedAt), mine, readerId, nameOf));
         lock (gate)
         {
             if (variants.Count < MaxVariants)
             {
-                variants.Add((time, mine, pressed, markup));
+                variants.Add((clock.Zone, today, mine, pressed, markup));
             }
         }
 
@@ -78,8 +88,8 @@ public sealed class MessageView
 
     private string Build(string time, bool mine, long readerId, Func<long, string> nameOf)
     {
-        var html = new StringBuilder(512);
-        html.Append("<span class=\"avatar hue-").Append(Avatar.Hue(message.User.Id)).Append("\" aria-hidden=\"true\">")
+        var html = new StringBuilder(1024);
+        html.Append("<article class=\"message\" data-seq=\"").Append(message.Seq).Append("\" tabindex=\"0\"><span class=\"avatar hue-").Append(Avatar.Hue(message.User.Id)).Append("\" aria-hidden=\"true\">")
             .AppendEscaped(Avatar.Initial(message.User.Username)).Append("</span><div class=\"message-body\"><header class=\"message-meta\">")
             .Append("<span class=\"author\">").AppendEscaped(message.User.Username).Append("</span> <time datetime=\"")
             .Append(message.InsertedAt.ToString("O", CultureInfo.InvariantCulture)).Append("\">").AppendEscaped(time).Append("</time>");
@@ -100,7 +110,7 @@ public sealed class MessageView
 
         if (message.Deleted)
         {
-            html.Append("<p class=\"content deleted\">message deleted</p></div>");
+            html.Append("<p class=\"content deleted\">message deleted</p></div></article>");
             return html.ToString();
         }
 
@@ -119,7 +129,7 @@ public sealed class MessageView
             html.Append("</div>");
         }
 
-        html.Append(mine ? OwnActions : OthersActions).Append("</div>");
+        html.Append(mine ? OwnActions : OthersActions).Append("</div></article>");
         return html.ToString();
     }
 

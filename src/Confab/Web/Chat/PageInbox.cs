@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Confab.Channels;
 
 namespace Confab.Web.Chat;
@@ -20,27 +19,31 @@ public sealed class PageInbox(Func<PageInbox, Task> drain) : IBroadcastSubscribe
     /// <summary>Broadcasts a page may have waiting before it catches up from the store instead.</summary>
     public const int Capacity = 512;
 
-    private readonly ConcurrentQueue<Broadcast> queue = new();
-    private int queued;
-    private int missed;
+    // Small while idle (thousands of pages are open): a queue only once something arrives, kept at the size it reached.
+    private readonly Lock gate = new();
+    private Queue<Broadcast>? queue;
+    private bool missed;
+    private bool closed;
     private int scheduled;
-    private volatile bool closed;
 
     public void OnBroadcast(Broadcast message)
     {
-        if (closed)
+        lock (gate)
         {
-            return;
-        }
+            if (closed)
+            {
+                return;
+            }
 
-        if (Interlocked.Increment(ref queued) > Capacity)
-        {
-            Interlocked.Decrement(ref queued);
-            Volatile.Write(ref missed, 1);
-        }
-        else
-        {
-            queue.Enqueue(message);
+            queue ??= new Queue<Broadcast>();
+            if (queue.Count < Capacity)
+            {
+                queue.Enqueue(message);
+            }
+            else
+            {
+                missed = true;
+            }
         }
 
         Schedule();
@@ -49,23 +52,43 @@ public sealed class PageInbox(Func<PageInbox, Task> drain) : IBroadcastSubscribe
     /// <summary>The next queued broadcast, if any; for the page's drain.</summary>
     public bool TryTake(out Broadcast message)
     {
-        if (!queue.TryDequeue(out message!))
+        lock (gate)
         {
-            return false;
+            message = null!;
+            return queue is not null && queue.TryDequeue(out message!);
         }
-
-        Interlocked.Decrement(ref queued);
-        return true;
     }
 
     /// <summary>True once after broadcasts were dropped: the page must catch up from the store.</summary>
-    public bool TakeMissed() => Interlocked.Exchange(ref missed, 0) != 0;
+    public bool TakeMissed()
+    {
+        lock (gate)
+        {
+            var was = missed;
+            missed = false;
+            return was;
+        }
+    }
 
     /// <summary>The page left: what is queued is dropped and nothing more is delivered.</summary>
     public void Close()
     {
-        closed = true;
-        queue.Clear();
+        lock (gate)
+        {
+            closed = true;
+            queue = null;
+        }
+    }
+
+    private bool HasWork
+    {
+        get
+        {
+            lock (gate)
+            {
+                return !closed && (missed || queue?.Count > 0);
+            }
+        }
     }
 
     void IThreadPoolWorkItem.Execute() => _ = RunAsync();
@@ -83,15 +106,12 @@ public sealed class PageInbox(Func<PageInbox, Task> drain) : IBroadcastSubscribe
     {
         try
         {
-            if (!closed)
-            {
-                await drain(this);
-            }
+            await drain(this);
         }
         finally
         {
             Volatile.Write(ref scheduled, 0);
-            if (!closed && (!queue.IsEmpty || Volatile.Read(ref missed) != 0))
+            if (HasWork)
             {
                 Schedule();
             }

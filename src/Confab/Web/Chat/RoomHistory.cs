@@ -13,14 +13,14 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     public const int PageSize = 50;
     public const int MaxLoaded = 2000;
 
-    private readonly SortedDictionary<long, Message> messages = [];
-    private readonly Dictionary<long, long> seqOfId = [];
+    // By seq: new messages arrive at the end and the window drops from the front.
+    private readonly SortedList<long, Message> messages = [];
     private readonly Dictionary<long, string> names = [];
 
     /// <summary>The newest room event applied: everything up to it is reflected here.</summary>
     private long lastEventSeq;
 
-    public IReadOnlyCollection<Message> Messages => messages.Values;
+    public IList<Message> Messages => messages.Values;
 
     public int Count => messages.Count;
 
@@ -43,7 +43,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
             return false;
         }
 
-        var page = await store.ListMessagesBeforeAsync(roomId, messages.Keys.First(), PageSize);
+        var page = await store.ListMessagesBeforeAsync(roomId, messages.Keys[0], PageSize);
         Add(page.Messages);
         HasOlder = page.HasMore;
         return true;
@@ -57,7 +57,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     {
         while (!messages.ContainsKey(seq))
         {
-            if (messages.Count == 0 || seq > messages.Keys.First() || messages.Count + PageSize > MaxLoaded || !await LoadOlderAsync())
+            if (messages.Count == 0 || seq > messages.Keys[0] || messages.Count + PageSize > MaxLoaded || !await LoadOlderAsync())
             {
                 return false;
             }
@@ -72,11 +72,13 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     /// </summary>
     public void KeepNewest(int keep)
     {
-        while (messages.Count > keep)
+        if (messages.Count > keep)
         {
-            var oldest = messages.First();
-            messages.Remove(oldest.Key);
-            seqOfId.Remove(oldest.Value.Id);
+            while (messages.Count > keep)
+            {
+                messages.RemoveAt(0);
+            }
+
             HasOlder = true;
         }
     }
@@ -194,9 +196,15 @@ public sealed class RoomHistory(ChatStore store, long roomId)
 
     private void Replace(long messageId, Func<Message, Message> change)
     {
-        if (seqOfId.TryGetValue(messageId, out var seq) && messages.TryGetValue(seq, out var message))
+        // Changes are rare and a page holds a window: a scan costs less than an index kept on every page.
+        var values = messages.Values;
+        for (var i = 0; i < values.Count; i++)
         {
-            messages[seq] = SharedMessages.Intern(change(message));
+            if (values[i].Id == messageId)
+            {
+                messages.SetValueAtIndex(i, SharedMessages.Intern(change(values[i])));
+                return;
+            }
         }
     }
 
@@ -207,7 +215,6 @@ public sealed class RoomHistory(ChatStore store, long roomId)
             // A message read again (a page, a replay) is its newer state.
             var message = SharedMessages.Intern(read);
             messages[message.Seq] = message;
-            seqOfId[message.Id] = message.Seq;
             names[message.User.Id] = message.User.Username;
             if (message.ReplyTo is { } original)
             {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Confab.Accounts;
 using Confab.Api;
 using Confab.Channels;
@@ -30,8 +29,7 @@ public sealed partial class RoomPage
     private Message? replyingTo;
     private string? sendError;
     private string typingText = "";
-    private IReadOnlyList<OnlineUser> online = [];
-    private MarkupString onlineMarkup;
+    private OnlineList online = OnlineList.Empty;
     private TypingIndicator? typing;
     private ITimer? typingTimer;
     private IDisposable? subscription;
@@ -46,9 +44,12 @@ public sealed partial class RoomPage
     private ScrollIntent scroll;
     private long? reveal;
     private readonly Dictionary<long, Acting> acting = [];
+    private readonly Func<long, string> nameOf;
 
-    /// <summary>Messages a page at the newest keeps; scrolling up loads older pages again.</summary>
-    private const int Window = 100;
+    /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
+    private const int Window = RoomHistory.PageSize;
+
+    public RoomPage() => nameOf = NameOf;
 
     // The reader is at the newest messages (not reading older ones): new messages push the oldest out of the window.
     private bool atNewest = true;
@@ -283,7 +284,7 @@ public sealed partial class RoomPage
         if (presence is null && room is not null)
         {
             presence = Presence.Track(Topic, RoomActivity.PresenceKey(me.Id), Activity.PresenceMeta(me), this);
-            SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
+            online = OnlineList.Of(Topic, Presence.List(Topic));
         }
     }
 
@@ -340,7 +341,7 @@ public sealed partial class RoomPage
 
         if (presenceChanged)
         {
-            SetOnline(OnlineUser.FromPresence(Presence.List(Topic)));
+            online = OnlineList.Of(Topic, Presence.List(Topic));
         }
 
         if (changed || presenceChanged)
@@ -497,14 +498,8 @@ public sealed partial class RoomPage
         }
     }
 
-    private void SetOnline(IReadOnlyList<OnlineUser> users)
-    {
-        online = users;
-        onlineMarkup = OnlineList.Markup(Topic, users);
-    }
-
     private string NameOf(long userId) =>
-        history?.NameOf(userId) ?? online.FirstOrDefault(user => user.Id == userId)?.Username ?? $"user {userId}";
+        history?.NameOf(userId) ?? online.NameOf(userId) ?? $"user {userId}";
 
     private async Task OnDraftChanged()
     {
@@ -530,12 +525,7 @@ public sealed partial class RoomPage
         }
     }
 
-    private string FormatTime(DateTime utc)
-    {
-        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
-        var today = TimeZoneInfo.ConvertTimeFromUtc(Time.GetUtcNow().UtcDateTime, zone).Date;
-        return local.ToString(local.Date == today ? "HH:mm" : "MMM d, HH:mm", CultureInfo.InvariantCulture);
-    }
+    private MessageClock Clock() => MessageClock.At(Time.GetUtcNow(), zone);
 
     public async ValueTask DisposeAsync()
     {
