@@ -118,10 +118,9 @@ public sealed class RoomHistory(ChatStore store, long roomId)
         }
     }
 
-    /// <summary>Every event committed after the newest applied; true when new messages came.</summary>
-    public async Task<bool> CatchUpAsync()
+    /// <summary>Applies every event committed after the newest applied.</summary>
+    public async Task CatchUpAsync()
     {
-        var newMessages = false;
         while (true)
         {
             var page = await store.ListEventsAfterAsync(roomId, lastEventSeq, 100);
@@ -130,10 +129,9 @@ public sealed class RoomHistory(ChatStore store, long roomId)
                 ApplyOne(entry.Payload);
             }
 
-            newMessages |= page.Events.Any(entry => entry.Payload is Message);
             if (!page.HasMore || page.Events.Count == 0)
             {
-                return newMessages;
+                return;
             }
         }
     }

@@ -41,7 +41,6 @@ public sealed partial class RoomPage
     private ElementReference form;
     private IJSObjectReference? module;
     private DotNetObjectReference<RoomPage>? self;
-    private ScrollIntent scroll;
     private long? reveal;
     private readonly Dictionary<long, Acting> acting = [];
     private readonly Func<long, string> nameOf;
@@ -61,15 +60,6 @@ public sealed partial class RoomPage
         public MessageIntent Intent => intent;
 
         public string? Emoji => emoji;
-    }
-
-    private enum ScrollIntent
-    {
-        None,
-        Changed,
-        Appended,
-        AppendedMine,
-        Prepended,
     }
 
     [Parameter]
@@ -111,7 +101,6 @@ public sealed partial class RoomPage
 
         history = new RoomHistory(Store, room.Id);
         await history.LoadLatestAsync();
-        scroll = ScrollIntent.AppendedMine;
         if (RendererInfo.IsInteractive)
         {
             typing ??= new TypingIndicator(Time);
@@ -144,21 +133,6 @@ public sealed partial class RoomPage
         if (module is null)
         {
             return;
-        }
-
-        var intent = scroll;
-        scroll = ScrollIntent.None;
-        switch (intent)
-        {
-            case ScrollIntent.Appended or ScrollIntent.AppendedMine:
-                await module.InvokeVoidAsync("appended", intent == ScrollIntent.AppendedMine);
-                break;
-            case ScrollIntent.Prepended:
-                await module.InvokeVoidAsync("prepended");
-                break;
-            case ScrollIntent.Changed:
-                await module.InvokeVoidAsync("changed");
-                break;
         }
 
         if (reveal is { } seq)
@@ -229,7 +203,6 @@ public sealed partial class RoomPage
         }
 
         atNewest = false;
-        scroll = ScrollIntent.Prepended;
         StateHasChanged();
         return history.HasOlder;
     }
@@ -315,9 +288,9 @@ public sealed partial class RoomPage
 
     private async Task CatchUpAsync()
     {
-        if (history is not null && await history.CatchUpAsync())
+        if (history is not null)
         {
-            scroll = ScrollIntent.Appended;
+            await history.CatchUpAsync();
         }
     }
 
@@ -359,7 +332,6 @@ public sealed partial class RoomPage
             case RoomEventNames.NewMessage when RoomActivity.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
                 var gap = history!.Apply(message);
                 typing?.Forget(message.User.Id);
-                scroll = message.User.Id == me.Id ? ScrollIntent.AppendedMine : ScrollIntent.Appended;
                 KeepWindow();
                 if (gap)
                 {
@@ -374,7 +346,6 @@ public sealed partial class RoomPage
                     await CatchUpAsync();
                 }
 
-                Changed();
                 return true;
             case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                 typing?.Saw(notice.UserId, notice.Username);
@@ -449,7 +420,6 @@ public sealed partial class RoomPage
                 }
 
                 history!.AddOwn(result.Message!);
-                scroll = ScrollIntent.AppendedMine;
                 break;
             default:
                 sendError = RefusalText.Describe(result);
@@ -460,21 +430,18 @@ public sealed partial class RoomPage
     private async Task StartReply(Message message)
     {
         replyingTo = message;
-        Changed();
         await composer.FocusAsync();
     }
 
     private void CancelReply()
     {
         replyingTo = null;
-        Changed();
     }
 
     /// <summary>The reader changed a message: show it now (its broadcast then changes nothing).</summary>
     private async Task OnChangedAsync()
     {
         await CatchUpAsync();
-        Changed();
     }
 
     private async Task<bool> ShowOriginalAsync(ReplyPreview original)
@@ -487,15 +454,6 @@ public sealed partial class RoomPage
         reveal = original.Seq;
         StateHasChanged();
         return true;
-    }
-
-    // A message or the reply bar changed size: the list stays at the newest if it was there.
-    private void Changed()
-    {
-        if (scroll == ScrollIntent.None)
-        {
-            scroll = ScrollIntent.Changed;
-        }
     }
 
     private string NameOf(long userId) =>

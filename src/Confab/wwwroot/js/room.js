@@ -1,16 +1,21 @@
 // The room page's browser side: Enter to send, staying at the newest message unless the reader scrolled up
 // (then a "new messages" marker), loading older messages when the reader reaches the top, the buttons of listed
 // messages (markup: a click on one goes to the page's Act), Enter and Escape in a message being edited, and bringing
-// a replied-to message into view.
+// a replied-to message into view. Scrolling follows the list as it changes (onListChanged): the server renders and
+// never has to ask.
 let list;
 let marker;
 let page;
+let composer;
 let pinned = true;
 let loading = false;
 let heightBeforePrepend = 0;
+let newestSeq = 0;
+let oldestSeq = 0;
 
-export function init(messages, composer, form, dotnet) {
+export function init(messages, input, form, dotnet) {
   list = messages;
+  composer = input;
   page = dotnet;
   marker = document.getElementById("new-messages");
 
@@ -24,7 +29,9 @@ export function init(messages, composer, form, dotnet) {
   });
   list.addEventListener("click", onAction);
   list.addEventListener("focusin", rememberFocus);
-  new MutationObserver(keepFocus).observe(list, { childList: true, subtree: true });
+  new MutationObserver(onListChanged).observe(list, { childList: true, subtree: true });
+  // The reply bar came or went, the window was resized: the newest message stays in view.
+  new ResizeObserver(() => pinned && scrollToNewest()).observe(list);
   list.addEventListener("keydown", onEditKey);
   list.addEventListener("input", (event) => {
     if (event.target.matches(".edit-input")) autosize(event.target);
@@ -36,32 +43,40 @@ export function init(messages, composer, form, dotnet) {
     composer.focus();
   });
   list.addEventListener("scroll", onScroll, { passive: true });
+  [oldestSeq, newestSeq] = [seqOf(list.querySelector(".message")), seqOf(list.lastElementChild)];
   scrollToNewest();
   fillViewport();
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
-/** New messages were rendered at the bottom. */
-export function appended(mine) {
-  if (pinned || mine) {
+// The server rendered a change to the list: new messages at the bottom (follow them if the reader is at the newest or
+// sent one, else show the marker), an older page at the top (keep the reader's place), or a message that changed
+// (stay at the newest if there).
+function onListChanged() {
+  keepFocus();
+  const oldest = seqOf(list.querySelector(".message"));
+  const newestElement = list.lastElementChild;
+  const newest = seqOf(newestElement);
+  if (loading && oldest < oldestSeq) {
+    list.scrollTop += list.scrollHeight - heightBeforePrepend;
+    loading = false;
+    fillViewport();
+  } else if (newest > newestSeq) {
+    // Only the author's own messages have an edit button.
+    const mine = newestElement.querySelector('[data-action="edit"]') !== null;
+    if (pinned || mine) scrollToNewest();
+    else marker.hidden = false;
+    if (composer.value === "") autosize(composer);
+  } else if (pinned) {
     scrollToNewest();
-  } else {
-    marker.hidden = false;
   }
-  const composer = document.getElementById("composer-input");
-  if (composer && composer.value === "") autosize(composer);
+  [oldestSeq, newestSeq] = [oldest, newest];
 }
 
-/** Older messages were rendered at the top: keep the reader's place. */
-export function prepended() {
-  list.scrollTop += list.scrollHeight - heightBeforePrepend;
-  loading = false;
-  fillViewport();
-}
-
-/** Something changed size (an edit, a reaction, the reply bar): stay at the newest if the reader was there. */
-export function changed() {
-  if (pinned) scrollToNewest();
+// The seq of a listed message (its element or the one wrapping it); 0 for anything else.
+function seqOf(element) {
+  const message = element?.matches(".message") ? element : element?.querySelector(".message");
+  return Number(message?.dataset.seq ?? 0);
 }
 
 /** A message's editor opened: focus it with the caret at the end. */
