@@ -35,4 +35,11 @@ public sealed class RealtimeOptions
     /// (<see cref="RoomSequencer"/>). Default 200 ms.
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long an open room page's browser may leave its updates unacknowledged while more arrive, before the page
+    /// closes its connection as a socket that stops reading is closed: the browser reconnects and the page catches up
+    /// from the database. Default 30 s.
+    /// </summary>
+    public TimeSpan PageAckTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -2,6 +2,7 @@ using Confab.Accounts;
 using Confab.Web.Chat;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.SignalR;
 
 namespace Confab.Web;
 
@@ -14,6 +15,7 @@ public static class WebSetup
         services.AddCascadingAuthenticationState();
         // Antiforgery refuses to work over plain HTTP with Always: its cookie is Secure whenever the request is.
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+        services.Configure<HubOptions>(options => options.AddFilter(new CircuitHubFilter()));
         services.AddScoped<CircuitConnection>();
         services.AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
         return services;

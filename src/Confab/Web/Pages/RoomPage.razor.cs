@@ -2,11 +2,13 @@ using Confab.Accounts;
 using Confab.Api;
 using Confab.Channels;
 using Confab.Messages;
+using Confab.Realtime;
 using Confab.Rooms;
 using Confab.Storage;
 using Confab.Web.Chat;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 
 namespace Confab.Web.Pages;
@@ -36,23 +38,32 @@ public sealed partial class RoomPage
     private PageInbox? inbox;
     private PresenceHandle? presence;
     private TimeZoneInfo zone = TimeZoneInfo.Utc;
-    private ElementReference list;
-    private ElementReference composer;
-    private ElementReference form;
     private IJSObjectReference? module;
     private DotNetObjectReference<RoomPage>? self;
     private long? reveal;
     private readonly Dictionary<long, Acting> acting = [];
+    // Delegates made once, not on every render: an event handler that is the same delegate keeps its id, so a render
+    // that changes only the list sends nothing about the composer.
     private readonly Func<long, string> nameOf;
+    private readonly Func<Task> send;
+    private readonly Func<ChangeEventArgs, Task> input;
 
     /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
     private const int Window = RoomHistory.PageSize;
 
-    public RoomPage() => nameOf = NameOf;
+    public RoomPage()
+    {
+        nameOf = NameOf;
+        send = SendAsync;
+        input = OnInputAsync;
+    }
 
     // The reader is at the newest messages (not reading older ones): new messages push the oldest out of the window.
     private bool atNewest = true;
     private (long Seq, MessageFocus Focus)? refocus;
+
+    // When the first render the browser has not acknowledged yet was sent (Blazor runs OnAfterRender on the ack).
+    private long? unacknowledgedSince;
 
     /// <summary>A message being acted on; the instance (by reference) is its item's key, so a new act makes a new item.</summary>
     private sealed class Acting(MessageIntent intent, string? emoji)
@@ -78,6 +89,7 @@ public sealed partial class RoomPage
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private CircuitConnection Circuit { get; set; } = default!;
+    [Inject] private IOptions<RealtimeOptions> Realtime { get; set; } = default!;
 
     private string Topic => RoomActivity.Topic(room!.Slug);
 
@@ -115,11 +127,13 @@ public sealed partial class RoomPage
             return;
         }
 
+        unacknowledgedSince = null;
+
         if (firstRender)
         {
             self = DotNetObjectReference.Create(this);
             module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/room.js");
-            var timeZone = await module.InvokeAsync<string>("init", list, composer, form, self);
+            var timeZone = await module.InvokeAsync<string>("init", self);
             if (TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found))
             {
                 zone = found;
@@ -275,6 +289,7 @@ public sealed partial class RoomPage
     {
         if (up)
         {
+            unacknowledgedSince = null;
             Track();
             await CatchUpAsync();
         }
@@ -320,9 +335,26 @@ public sealed partial class RoomPage
         if (changed || presenceChanged)
         {
             RefreshTyping();
+            KeepUp();
             StateHasChanged();
         }
     });
+
+    // A browser that stops acknowledging its updates is treated as a socket that stops reading: after PageAckTimeout its
+    // connection is closed. Blazor holds what it has not sent (a few batches at most) and the room never waits for it;
+    // the browser reconnects and the page catches up from the store.
+    private void KeepUp()
+    {
+        if (unacknowledgedSince is not { } since)
+        {
+            unacknowledgedSince = Time.GetTimestamp();
+        }
+        else if (Time.GetElapsedTime(since) > Realtime.Value.PageAckTimeout)
+        {
+            unacknowledgedSince = null;
+            Circuit.Drop();
+        }
+    }
 
     // Applies one broadcast to the page's state; true when the page shows something new.
     private async Task<bool> ApplyAsync(Broadcast broadcast)
@@ -430,7 +462,10 @@ public sealed partial class RoomPage
     private async Task StartReply(Message message)
     {
         replyingTo = message;
-        await composer.FocusAsync();
+        if (module is not null)
+        {
+            await module.InvokeVoidAsync("focusComposer");
+        }
     }
 
     private void CancelReply()
@@ -459,8 +494,9 @@ public sealed partial class RoomPage
     private string NameOf(long userId) =>
         history?.NameOf(userId) ?? online.NameOf(userId) ?? $"user {userId}";
 
-    private async Task OnDraftChanged()
+    private async Task OnInputAsync(ChangeEventArgs change)
     {
+        draft = change.Value as string ?? "";
         if (room is not null && draft.Length > 0 && Activity.Typing(room, me) is { } notice)
         {
             await PubSub.BroadcastAsync(new Broadcast(Topic, RoomActivity.TypingEvent, RoomActivity.TypingPayload(notice), notice) { Droppable = true });

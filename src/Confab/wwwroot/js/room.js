@@ -13,9 +13,10 @@ let heightBeforePrepend = 0;
 let newestSeq = 0;
 let oldestSeq = 0;
 
-export function init(messages, input, form, dotnet) {
-  list = messages;
-  composer = input;
+export function init(dotnet) {
+  list = document.querySelector(".messages");
+  composer = document.getElementById("composer-input");
+  const form = composer.form;
   page = dotnet;
   marker = document.getElementById("new-messages");
 
@@ -79,6 +80,11 @@ function seqOf(element) {
   return Number(message?.dataset.seq ?? 0);
 }
 
+/** A reply was started: the composer takes the reader's text. */
+export function focusComposer() {
+  composer.focus();
+}
+
 /** A message's editor opened: focus it with the caret at the end. */
 export function editing(textarea) {
   autosize(textarea);
@@ -96,6 +102,9 @@ export function focusFirst(container) {
 export function reveal(seq) {
   const target = list.querySelector(`.message[data-seq="${seq}"]`);
   if (!target) return;
+  // The reader is looking back now: what changes next must not pull the list to the newest (the scroll event that
+  // would say so comes a frame later).
+  setPinned(false);
   target.scrollIntoView({ block: "center" });
   target.classList.remove("flash");
   void target.offsetWidth; // restart the animation when shown twice
