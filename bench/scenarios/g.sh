@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scenario G, browser sessions (issue 17): 5,000 Blazor Server sessions (the web driver's circuits, each its own user
-# signed in through /login) in 100 rooms of 50 with 50 messages of history each, opened at RAMP sessions/s (default 8:
-# a session costs the server about 170 ms of CPU to open, most of it re-rendering the room for those already there),
+# signed in through /login) in 100 rooms of 50 with 50 messages of history each, opened at RAMP sessions/s (default 16:
+# the server at about 30% CPU while they open),
 # then 100 msgs/s spread over the rooms for 60 s, each typed and submitted through the page's own events. Reports server
 # RSS idle and with every session open (memory per session), the managed heap from /metrics, delivery p50/p99/p99.9
 # from send to the render batch reaching a session, circuits lost and server CPU.
@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 sessions=${SESSIONS:-5000}
 rate=${RATE:-100}
 seconds=${SECONDS_SENDING:-60}
-ramp=${RAMP:-8}
+ramp=${RAMP:-16}
 rooms=$(( (sessions + 49) / 50 ))
 sockets=0
 [ "${MIXED:-0}" = 1 ] && sockets=10000
