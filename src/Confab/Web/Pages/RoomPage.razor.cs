@@ -42,6 +42,7 @@ public sealed partial class RoomPage
     private DotNetObjectReference<RoomPage>? self;
     private long? reveal;
     private readonly Dictionary<long, Acting> acting = [];
+
     // Delegates made once, not on every render: an event handler that is the same delegate keeps its id, so a render
     // that changes only the list sends nothing about the composer.
     private readonly Func<long, string> nameOf;
@@ -51,19 +52,19 @@ public sealed partial class RoomPage
     /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
     private const int Window = RoomHistory.PageSize;
 
-    public RoomPage()
-    {
-        nameOf = NameOf;
-        send = SendAsync;
-        input = OnInputAsync;
-    }
-
     // The reader is at the newest messages (not reading older ones): new messages push the oldest out of the window.
     private bool atNewest = true;
     private (long Seq, MessageFocus Focus)? refocus;
 
     // When the first render the browser has not acknowledged yet was sent (Blazor runs OnAfterRender on the ack).
     private long? unacknowledgedSince;
+
+    public RoomPage()
+    {
+        nameOf = NameOf;
+        send = SendAsync;
+        input = OnInputAsync;
+    }
 
     /// <summary>A message being acted on; the instance (by reference) is its item's key, so a new act makes a new item.</summary>
     private sealed class Acting(MessageIntent intent, string? emoji)
