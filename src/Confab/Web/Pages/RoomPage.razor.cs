@@ -333,9 +333,9 @@ public sealed partial class RoomPage
             online = OnlineList.Of(Topic, Presence.List(Topic));
         }
 
-        if (changed || presenceChanged)
+        // A typing notice renders only when the line changes (not for each notice of someone already shown typing).
+        if (RefreshTyping() || changed || presenceChanged)
         {
-            RefreshTyping();
             KeepUp();
             StateHasChanged();
         }
@@ -357,7 +357,7 @@ public sealed partial class RoomPage
         }
     }
 
-    // Applies one broadcast to the page's state; true when the page shows something new.
+    // Applies one broadcast to the page's state; true when the page shows something new (the typing line is checked once per turn).
     private async Task<bool> ApplyAsync(Broadcast broadcast)
     {
         switch (broadcast.Event)
@@ -382,7 +382,7 @@ public sealed partial class RoomPage
                 return true;
             case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                 typing?.Saw(notice.UserId, notice.Username);
-                return true;
+                return false;
             default:
                 return false;
         }
