@@ -357,7 +357,8 @@ public sealed partial class RoomPage
         }
     }
 
-    // Applies one broadcast to the page's state; true when the page shows something new (the typing line is checked once per turn).
+    // Applies one broadcast to the page's state; true when the page shows something new (the typing line is checked
+    // once per turn).
     private async Task<bool> ApplyAsync(Broadcast broadcast)
     {
         switch (broadcast.Event)
