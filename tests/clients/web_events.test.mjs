@@ -161,6 +161,8 @@ test("with the keyboard: a focused message shows its actions, and react, edit an
   await eventually(onReactButton, 2000, "focus back on the button after Escape");
   await alice.keyboard.press("Enter");
   await picker.waitFor();
+  // As a reader would, leave once the picker has taken focus (it is focused from the server, after it shows).
+  await eventually(() => alice.evaluate(() => document.activeElement.textContent === "👍"), 2000, "the picker focused again");
   await alice.locator("#composer-input").focus();
   await picker.waitFor({ state: "detached" });
 
