@@ -15,9 +15,13 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Confab/Confab.csproj src/Confab/
 COPY src/Confab.Channels/Confab.Channels.csproj src/Confab.Channels/
+COPY src/Confab.Channels.Client/Confab.Channels.Client.csproj src/Confab.Channels.Client/
+COPY src/Confab.Web.Client/Confab.Web.Client.csproj src/Confab.Web.Client/
 RUN dotnet restore src/Confab/Confab.csproj
 COPY src/Confab/ src/Confab/
 COPY src/Confab.Channels/ src/Confab.Channels/
+COPY src/Confab.Channels.Client/ src/Confab.Channels.Client/
+COPY src/Confab.Web.Client/ src/Confab.Web.Client/
 COPY db/migrations/ db/migrations/
 RUN dotnet publish src/Confab/Confab.csproj --no-restore -c Release -o /app -p:UseAppHost=false
 

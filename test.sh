@@ -64,6 +64,9 @@ step "Node suites: the official phoenix client and headless Chromium against rea
 (cd tests/clients && npm test)
 node_status=$?
 
+step "Node suites: the web UI again with the room page on WebAssembly (Confab:Web:RoomRenderMode), in headless Chromium"
+(cd tests/clients && npm run test:wasm) || node_status=1
+
 step "D1 suites: a local D1 (workerd under wrangler dev, the project's Worker), in a network namespace with only loopback"
 deploy/cloudflare/local-d1.sh tests/d1/run.sh "$results"
 d1_status=$?

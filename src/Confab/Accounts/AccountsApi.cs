@@ -41,6 +41,20 @@ public static class AccountsApi
             return Results.Ok(new TokenResponse(issued.Token, issued.ExpiresAt, UserResponse.From(user)));
         }).RequireRateLimiting(AccountLimits.LogInPolicy);
 
+        // A fresh token for the signed-in user (the room page in the browser renews its socket's with it). A cross-site page
+        // cannot read the answer, so a GET is safe here.
+        auth.MapGet("/token", async (HttpContext context, Confab.Storage.ChatStore store, AuthTokens tokens, CancellationToken ct) =>
+        {
+            var user = await store.GetUserAsync(context.User.UserId(), ct);
+            if (user is null)
+            {
+                return Problems.Unauthorized("The account no longer exists.");
+            }
+
+            var issued = tokens.Issue(user);
+            return Results.Ok(new TokenResponse(issued.Token, issued.ExpiresAt, UserResponse.From(user)));
+        }).RequireAuthorization(AuthSetup.AnyUserPolicy);
+
         auth.MapPost("/login", async (CredentialsRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct) =>
         {
             var (user, refusal) = await CheckCredentialsAsync(request, accounts, limits, context, ct);

@@ -30,11 +30,13 @@ public sealed class AuthTokens
         this.time = time;
     }
 
-    public IssuedToken Issue(User user)
+    public IssuedToken Issue(User user) => Issue(user.Id, user.Username);
+
+    public IssuedToken Issue(long userId, string username)
     {
         var expiresAt = time.GetUtcNow().Add(lifetime);
         var payload = JsonSerializer.SerializeToUtf8Bytes(
-            new TokenPayload(user.Id, user.Username, expiresAt.ToUnixTimeSeconds()), ConfabJsonContext.Default.TokenPayload);
+            new TokenPayload(userId, username, expiresAt.ToUnixTimeSeconds()), ConfabJsonContext.Default.TokenPayload);
         var body = Prefix + Base64Url.EncodeToString(payload);
         return new IssuedToken(body + "." + Base64Url.EncodeToString(Sign(body)), DateTimeOffset.FromUnixTimeSeconds(expiresAt.ToUnixTimeSeconds()));
     }

@@ -21,6 +21,8 @@ public static class ApiSetup
         {
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfabJsonContext.Default);
+            // The context's own converters apply only to its own options: a replayed event's payload needs this one here.
+            options.SerializerOptions.Converters.Add(new RoomEventEntryConverter());
         });
         services.AddProblemDetails();
         return services;

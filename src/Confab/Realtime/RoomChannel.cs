@@ -5,6 +5,7 @@ using Confab.Messages;
 using Confab.Rooms;
 using Confab.Storage;
 using Confab.Telemetry;
+using Confab.Web.Chat;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Realtime;
@@ -32,8 +33,8 @@ public sealed class RoomChannel(
     ConfabMetrics metrics)
     : Channel, IDisposable
 {
-    public const string TokenExpiredReason = "token expired";
-    public const string NotSavedReason = "the message could not be saved; please retry";
+    public const string TokenExpiredReason = RoomEvents.TokenExpiredReason;
+    public const string NotSavedReason = RoomEvents.NotSavedReason;
     private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(30);
 
     private Room? room;
@@ -131,7 +132,7 @@ public sealed class RoomChannel(
             return;
         }
 
-        Context.Push("token_expired", Reason(TokenExpiredReason));
+        Context.Push(RoomEvents.TokenExpiredEvent, Reason(TokenExpiredReason));
         Context.Stop();
     }
 

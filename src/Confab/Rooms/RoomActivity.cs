@@ -1,3 +1,4 @@
+using Confab.Web.Chat;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -22,8 +23,8 @@ public sealed class RoomActivityOptions
 /// </summary>
 public sealed class RoomActivity(TypingThrottle typing, TimeProvider time)
 {
-    public const string TopicPrefix = "room:";
-    public const string TypingEvent = "user_typing";
+    public const string TopicPrefix = RoomEvents.TopicPrefix;
+    public const string TypingEvent = RoomEvents.TypingEvent;
 
     public static string Topic(string slug) => TopicPrefix + slug;
 

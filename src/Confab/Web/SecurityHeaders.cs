@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 
 namespace Confab.Web;
 
@@ -8,9 +9,10 @@ namespace Confab.Web;
 /// </summary>
 /// <remarks>
 /// The policy allows scripts from this origin only, plus the one inline script Blazor renders, the import map of
-/// <c>&lt;ImportMap /&gt;</c>, by a fresh nonce per response (<see cref="Nonce"/>). No <c>unsafe-eval</c>, no inline
+/// <c>&lt;ImportMap /&gt;</c>, by a fresh nonce per response (<see cref="Nonce"/>). No <c>unsafe-eval</c> (only
+/// <c>'wasm-unsafe-eval'</c> when the room page runs on WebAssembly, whose runtime the browser must compile), no inline
 /// styles (avatars take their colour from a class), no framing (<c>frame-ancestors 'none'</c>); the Blazor circuit's
-/// WebSocket and the pages' fetches go to this origin (<c>connect-src 'self'</c>).
+/// WebSocket, the Phoenix socket and the pages' fetches go to this origin (<c>connect-src 'self'</c>).
 /// </remarks>
 public static class SecurityHeaders
 {
@@ -28,9 +30,11 @@ public static class SecurityHeaders
         return nonce;
     }
 
-    public static string ContentSecurityPolicy(string nonce) =>
-        $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    /// <param name="nonce">The nonce of the response's inline script.</param>
+    /// <param name="webAssembly">The room page runs in the browser: .NET's WebAssembly runtime must be compiled there.</param>
+    public static string ContentSecurityPolicy(string nonce, bool webAssembly) =>
+        $"default-src 'self'; script-src 'self' 'nonce-{nonce}'{(webAssembly ? " 'wasm-unsafe-eval'" : "")}; style-src 'self'; img-src 'self' data:; " +
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
@@ -39,9 +43,10 @@ public static class SecurityHeaders
             app.UseHsts();
         }
 
-        app.Use(static (context, next) =>
+        var webAssembly = app.Services.GetRequiredService<IOptions<WebOptions>>().Value.RoomRenderMode == RoomRenderMode.WebAssembly;
+        app.Use((context, next) =>
         {
-            context.Response.OnStarting(static state =>
+            context.Response.OnStarting(state =>
             {
                 var context = (HttpContext)state;
                 var headers = context.Response.Headers;
@@ -49,7 +54,7 @@ public static class SecurityHeaders
                 headers["Referrer-Policy"] = "same-origin";
                 if (context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    headers.ContentSecurityPolicy = ContentSecurityPolicy(Nonce(context));
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy(Nonce(context), webAssembly);
                 }
 
                 return Task.CompletedTask;

@@ -8,10 +8,15 @@ namespace Confab.Web;
 
 public static class WebSetup
 {
-    /// <summary>The web UI: Blazor with interactive server rendering, served by the same process as the API and sockets.</summary>
+    /// <summary>
+    /// The web UI: Blazor, served by the same process as the API and sockets, with the room page interactive on the server
+    /// or in the browser (<see cref="WebOptions.RoomRenderMode"/>).
+    /// </summary>
     public static IServiceCollection AddWeb(this IServiceCollection services)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateOnStart();
+        services.AddRazorComponents().AddInteractiveServerComponents().AddInteractiveWebAssemblyComponents();
+        services.AddScoped<IRoomLinks, ServerRoomLinks>();
         services.AddCascadingAuthenticationState();
         // Antiforgery refuses to work over plain HTTP with Always: its cookie is Secure whenever the request is.
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
@@ -41,7 +46,7 @@ public static class WebSetup
     {
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AddInteractiveWebAssemblyRenderMode();
         app.MapPost("/logout", async (HttpContext context) =>
         {
             // The middleware only records the verdict; an endpoint that binds no form must act on it itself.

@@ -61,6 +61,13 @@ public sealed class MessageEventsApiTests
         Assert.Equal(
             [("new_message", 1L), ("message_updated", 2L), ("reaction_added", 3L), ("reaction_removed", 4L), ("message_deleted", 5L)],
             events.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("event").GetString()!, e.GetProperty("payload").GetProperty("seq").GetInt64())));
+        // Each payload whole, as its broadcast carried it (a client replays them as it applies broadcasts).
+        var payloads = events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("payload")).ToList();
+        Assert.Equal(id, payloads[0].GetProperty("id").GetInt64());
+        Assert.Equal("alice", payloads[0].GetProperty("user").GetProperty("username").GetString());
+        Assert.Equal(id, payloads[1].GetProperty("message").GetProperty("id").GetInt64());
+        Assert.Equal(("👍", "bob"), (payloads[2].GetProperty("emoji").GetString(), payloads[2].GetProperty("user").GetProperty("username").GetString()));
+        Assert.Equal(id, payloads[4].GetProperty("message_id").GetInt64());
         var tombstone = (await bob.GetJsonAsync("/api/rooms/general/messages")).GetProperty("messages")[0];
         Assert.Equal(("", true), (tombstone.GetProperty("content").GetString(), tombstone.GetProperty("deleted").GetBoolean()));
 

@@ -120,9 +120,9 @@ public sealed class OnlineListTests
     {
         const string both = """{"3": {"metas": [{"username": "alice"}]}, "7": {"metas": [{"username": "zoe <b>z</b>"}, {"username": "zoe <b>z</b>"}]}}""";
 
-        var first = OnlineList.Of(Topic, JsonPayload.Parse(both));
-        var second = OnlineList.Of(Topic, JsonPayload.Parse(both));
-        var changed = OnlineList.Of(Topic, JsonPayload.Parse("""{"3": {"metas": [{"username": "alice"}]}}"""));
+        var first = RoomOnline.Of(Topic, JsonPayload.Parse(both));
+        var second = RoomOnline.Of(Topic, JsonPayload.Parse(both));
+        var changed = RoomOnline.Of(Topic, JsonPayload.Parse("""{"3": {"metas": [{"username": "alice"}]}}"""));
 
         Assert.Same(first, second);
         Assert.Equal([new OnlineUser(3, "alice", 1), new OnlineUser(7, "zoe <b>z</b>", 2)], first.Users);

@@ -60,6 +60,8 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
     Confab__RateLimits__LogInsPerIp: "100000",
     ...(d1Url ? { Storage__Provider: "D1", Storage__D1__BaseUrl: d1Url } : {}),
     ...(listenVia === "--urls" ? {} : { [listenVia]: String(port) }),
+    // The room page's side (Server or WebAssembly): test.sh runs the web suites in both.
+    ...(process.env.CONFAB_ROOM_RENDER_MODE ? { Confab__Web__RoomRenderMode: process.env.CONFAB_ROOM_RENDER_MODE } : {}),
     ...env,
   };
   for (const name of ["PORT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"]) if (name !== listenVia && !(name in env)) delete childEnv[name];

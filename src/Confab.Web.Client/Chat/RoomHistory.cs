@@ -1,5 +1,4 @@
 using Confab.Messages;
-using Confab.Storage;
 
 namespace Confab.Web.Chat;
 
@@ -8,7 +7,7 @@ namespace Confab.Web.Chat;
 /// order pages and broadcasts arrive in, older pages on request, missed events replayed from the store, and at most
 /// <see cref="MaxLoaded"/> messages kept (the oldest drop off and stay a scroll away; <see cref="KeepNewest"/> keeps fewer).
 /// </summary>
-public sealed class RoomHistory(ChatStore store, long roomId)
+public sealed class RoomHistory(IRoomHistorySource source)
 {
     public const int PageSize = 50;
     public const int MaxLoaded = 2000;
@@ -17,23 +16,34 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     private readonly SortedList<long, Message> messages = [];
     private readonly Dictionary<long, string> names = [];
 
-    /// <summary>The newest room event applied: everything up to it is reflected here.</summary>
     private long lastEventSeq;
 
     public IList<Message> Messages => messages.Values;
 
     public int Count => messages.Count;
 
+    /// <summary>The newest page has been read (until then the page shows no verdict such as "no messages yet").</summary>
+    public bool Loaded { get; private set; }
+
     /// <summary>Older messages exist beyond the first one held.</summary>
     public bool HasOlder { get; private set; }
 
-    public async Task LoadLatestAsync()
+    /// <summary>The newest room event applied: everything up to it is reflected here.</summary>
+    public long LastEventSeq => lastEventSeq;
+
+    public async Task LoadLatestAsync() => Load(await source.ReadLatestAsync(PageSize));
+
+    /// <summary>Starts from messages read elsewhere (the page as the server prerendered it).</summary>
+    public void Load(LatestMessages latest)
     {
-        var snapshot = await store.ReadRoomAsync(roomId, lastSeq: null, PageSize, PageSize);
-        Add(snapshot.Messages.Messages);
-        HasOlder = snapshot.Messages.HasMore;
-        lastEventSeq = snapshot.LastSeq;
+        Add(latest.Messages.Messages);
+        HasOlder = latest.Messages.HasMore;
+        lastEventSeq = Math.Max(lastEventSeq, latest.LastSeq);
+        Loaded = true;
     }
+
+    /// <summary>What is held, to start another page from (<see cref="Load"/>).</summary>
+    public LatestMessages Snapshot() => new(new MessagePage([.. messages.Values], HasOlder), lastEventSeq);
 
     /// <summary>The page before the oldest held; false when there was nothing older.</summary>
     public async Task<bool> LoadOlderAsync()
@@ -43,7 +53,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
             return false;
         }
 
-        var page = await store.ListMessagesBeforeAsync(roomId, messages.Keys[0], PageSize);
+        var page = await source.ListBeforeAsync(messages.Keys[0], PageSize);
         Add(page.Messages);
         HasOlder = page.HasMore;
         return true;
@@ -123,7 +133,7 @@ public sealed class RoomHistory(ChatStore store, long roomId)
     {
         while (true)
         {
-            var page = await store.ListEventsAfterAsync(roomId, lastEventSeq, 100);
+            var page = await source.ListEventsAfterAsync(lastEventSeq, 100);
             foreach (var entry in page.Events)
             {
                 ApplyOne(entry.Payload);

@@ -1,6 +1,4 @@
 using Confab.Messages;
-using Confab.Rooms;
-using Confab.Storage;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
@@ -12,7 +10,7 @@ namespace Confab.Web.Chat;
 /// and shows this one, with the same look, while its picker, editor, delete confirmation or a refusal is open. It starts
 /// with what the reader asked for (<see cref="Intent"/>): react from a small picker, toggle a reaction, show the original
 /// of a reply, and on one's own, edit in place (Enter saves, Escape cancels) and delete once confirmed. Changes go
-/// through <see cref="MessageActions"/>, like every transport's; a refusal shows under the message. Once nothing is
+/// through the page's <see cref="IRoomLink"/>, like every transport's; a refusal shows under the message. Once nothing is
 /// open any more it hands the message back (<see cref="OnIdle"/>) with where focus belongs.
 /// </summary>
 public sealed partial class MessageItem
@@ -47,8 +45,9 @@ public sealed partial class MessageItem
     [Parameter, EditorRequired]
     public Message Message { get; set; } = default!;
 
+    /// <summary>The page's way to the room, where changes go.</summary>
     [Parameter, EditorRequired]
-    public Room Room { get; set; } = default!;
+    public IRoomLink Link { get; set; } = default!;
 
     /// <summary>Who is looking: their reactions are highlighted, their messages can be edited and deleted.</summary>
     [Parameter, EditorRequired]
@@ -91,8 +90,6 @@ public sealed partial class MessageItem
     /// </summary>
     [Parameter]
     public EventCallback<MessageFocus> OnIdle { get; set; }
-
-    [Inject] private MessageActions Actions { get; set; } = default!;
 
     private bool Mine => Message.User.Id == Me.Id;
 
@@ -182,7 +179,7 @@ public sealed partial class MessageItem
     private string Who(ReactionSummary reaction) => string.Join(", ", reaction.UserIds.Select(NameOf));
 
     private async Task ToggleAsync(string emoji) =>
-        await ChangeAsync(() => Actions.ReactAsync(Room, Me, Message.Id, emoji, add: !Reacted(emoji)));
+        await ChangeAsync(Link.ReactAsync(Message.Id, emoji, add: !Reacted(emoji)));
 
     // A reaction's chip: focus stays on it (or on the message, once the chip is gone).
     private async Task ToggleChipAsync(string emoji)
@@ -233,7 +230,7 @@ public sealed partial class MessageItem
 
     private async Task SaveEditAsync()
     {
-        if (editDraft == Message.Content || await ChangeAsync(() => Actions.EditAsync(Room, Me, Message.Id, editDraft)))
+        if (editDraft == Message.Content || await ChangeAsync(Link.EditAsync(Message.Id, editDraft)))
         {
             editing = false;
             focus = Focus.Article;
@@ -263,7 +260,7 @@ public sealed partial class MessageItem
 
     private async Task DeleteAsync()
     {
-        if (await ChangeAsync(() => Actions.DeleteAsync(Room, Me, Message.Id)))
+        if (await ChangeAsync(Link.DeleteAsync(Message.Id)))
         {
             confirmingDelete = false;
             focus = Focus.Article;
@@ -276,22 +273,12 @@ public sealed partial class MessageItem
     }
 
     // True when done (or nothing needed doing); otherwise why not shows under the message.
-    private async Task<bool> ChangeAsync(Func<ValueTask<ChangeResult>> change)
+    private async Task<bool> ChangeAsync(Task<RoomActionResult> change)
     {
-        ChangeResult result;
-        try
+        var result = await change;
+        if (result.Outcome != RoomActionOutcome.Done)
         {
-            result = await change();
-        }
-        catch (StorageException)
-        {
-            error = RefusalText.NotSaved;
-            return false;
-        }
-
-        if (result.Outcome is not (ChangeOutcome.Done or ChangeOutcome.Unchanged))
-        {
-            error = RefusalText.Describe(result);
+            error = result.Error ?? RefusalText.NotSaved;
             return false;
         }
 

@@ -1,30 +1,25 @@
-using Confab.Accounts;
-using Confab.Api;
-using Confab.Channels;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using Confab.Messages;
-using Confab.Realtime;
 using Confab.Rooms;
-using Confab.Storage;
-using Confab.Web.Chat;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
 
-namespace Confab.Web.Pages;
+namespace Confab.Web.Chat;
 
 /// <summary>
 /// A room, live: history with older pages on scroll, new messages and every change as they commit, replies, typing, who
-/// is online; each message with its actions (<see cref="MessageItem"/>). It uses the same core as the sockets:
-/// <see cref="MessageActions"/> to post and change, the room's <see cref="IPubSub"/> topic to receive, and
-/// <see cref="IPresence"/> to be seen, so browser and socket users see each other.
+/// is online; each message with its actions (<see cref="MessageItem"/>). It reaches the room through an
+/// <see cref="IRoomLink"/>, the same page whether the server runs it (Blazor Server, the core in process) or the browser
+/// does (WebAssembly, over the Phoenix socket), so browser and socket users see each other.
 /// </summary>
-public sealed partial class RoomPage
+public sealed partial class RoomView
 {
-    private Room? room;
     private RoomHistory? history;
-    private MessageAuthor me = new(0, "");
+    private IRoomLink? link;
     private bool connected;
+    private bool lost;
     private bool ready;
     private string draft = "";
     private (string Text, long? ReplyTo, string ClientId)? unacknowledged;
@@ -34,20 +29,21 @@ public sealed partial class RoomPage
     private OnlineList online = OnlineList.Empty;
     private TypingIndicator? typing;
     private ITimer? typingTimer;
-    private IDisposable? subscription;
-    private PageInbox? inbox;
-    private PresenceHandle? presence;
     private TimeZoneInfo zone = TimeZoneInfo.Utc;
     private IJSObjectReference? module;
-    private DotNetObjectReference<RoomPage>? self;
+    private DotNetObjectReference<RoomView>? self;
     private long? reveal;
     private readonly Dictionary<long, Acting> acting = [];
+    private PersistingComponentStateSubscription persisting;
+
+    private const string PrerenderedKey = "confab.room";
 
     // Delegates made once, not on every render: an event handler that is the same delegate keeps its id, so a render
     // that changes only the list sends nothing about the composer.
     private readonly Func<long, string> nameOf;
     private readonly Func<Task> send;
     private readonly Func<ChangeEventArgs, Task> input;
+    private readonly Func<RoomUpdate, Task<bool>> deliver;
 
     /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
     private const int Window = RoomHistory.PageSize;
@@ -56,14 +52,15 @@ public sealed partial class RoomPage
     private bool atNewest = true;
     private (long Seq, MessageFocus Focus)? refocus;
 
-    // When the first render the browser has not acknowledged yet was sent (Blazor runs OnAfterRender on the ack).
-    private long? unacknowledgedSince;
-
-    public RoomPage()
+    // Parameters reach the browser as JSON: the records' constructors must survive trimming.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(Room))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(MessageAuthor))]
+    public RoomView()
     {
         nameOf = NameOf;
         send = SendAsync;
         input = OnInputAsync;
+        deliver = DeliverAsync;
     }
 
     /// <summary>A message being acted on; the instance (by reference) is its item's key, so a new act makes a new item.</summary>
@@ -74,61 +71,68 @@ public sealed partial class RoomPage
         public string? Emoji => emoji;
     }
 
+    [Parameter, EditorRequired]
+    public Room Room { get; set; } = default!;
+
+    /// <summary>Who is reading.</summary>
+    [Parameter, EditorRequired]
+    public MessageAuthor Me { get; set; } = default!;
+
+    /// <summary>The reader's token for the Phoenix socket, when the page runs in the browser.</summary>
     [Parameter]
-    public string Slug { get; set; } = "";
+    public string? SocketToken { get; set; }
 
-    [CascadingParameter]
-    private Task<AuthenticationState> Authentication { get; set; } = default!;
-
-    [Inject] private RoomDirectory Rooms { get; set; } = default!;
-    [Inject] private ChatStore Store { get; set; } = default!;
-    [Inject] private MessageActions Actions { get; set; } = default!;
-    [Inject] private IPubSub PubSub { get; set; } = default!;
-    [Inject] private IPresence Presence { get; set; } = default!;
-    [Inject] private RoomActivity Activity { get; set; } = default!;
+    [Inject] private IRoomLinks Links { get; set; } = default!;
+    [Inject] private PersistentComponentState State { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
-    [Inject] private CircuitConnection Circuit { get; set; } = default!;
-    [Inject] private IOptions<RealtimeOptions> Realtime { get; set; } = default!;
-
-    private string Topic => RoomActivity.Topic(room!.Slug);
 
     protected override async Task OnParametersSetAsync()
     {
-        if (room?.Slug == Slug)
+        if (link is not null)
         {
             return;
         }
 
-        Disconnect();
-        history = null;
-        var user = (await Authentication).User;
-        me = new MessageAuthor(user.UserId(), user.Username());
-        room = await Rooms.GetForAsync(me.Id, Slug);
-        if (room is null)
+        link = Links.Open(Room, Me, SocketToken);
+        history = new RoomHistory(link);
+        if (State.TryTakeFromJson<string>(PrerenderedKey, out var prerendered) && prerendered is not null
+            && JsonSerializer.Deserialize(prerendered, RoomJson.Default.LatestMessages) is { } latest)
         {
-            Navigation.NotFound();
-            return;
+            // The browser starts where the server's prerender left off: the same list, no second read, no flicker.
+            history.Load(latest);
+        }
+        else
+        {
+            await history.LoadLatestAsync();
         }
 
-        history = new RoomHistory(Store, room.Id);
-        await history.LoadLatestAsync();
+        if (!RendererInfo.IsInteractive && SocketToken is not null)
+        {
+            persisting = State.RegisterOnPersisting(PersistAsync, RenderMode.InteractiveWebAssembly);
+        }
+
         if (RendererInfo.IsInteractive)
         {
             typing ??= new TypingIndicator(Time);
-            await ConnectAsync();
+            await link.StartAsync(history.LastEventSeq, deliver);
         }
+    }
+
+    private Task PersistAsync()
+    {
+        State.PersistAsJson(PrerenderedKey, JsonSerializer.Serialize(history!.Snapshot(), RoomJson.Default.LatestMessages));
+        return Task.CompletedTask;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (room is null || !RendererInfo.IsInteractive)
+        if (!RendererInfo.IsInteractive)
         {
             return;
         }
 
-        unacknowledgedSince = null;
+        link?.Rendered();
 
         if (firstRender)
         {
@@ -245,63 +249,6 @@ public sealed partial class RoomPage
         }
     }
 
-    private async Task ConnectAsync()
-    {
-        inbox = new PageInbox(DrainAsync);
-        subscription = PubSub.Subscribe(Topic, inbox);
-        Circuit.ConnectionChanged += OnConnectionChanged;
-        Track();
-        connected = true;
-        // Anything committed between the first page and the subscription.
-        await CatchUpAsync();
-    }
-
-    private void Disconnect()
-    {
-        Circuit.ConnectionChanged -= OnConnectionChanged;
-        subscription?.Dispose();
-        subscription = null;
-        inbox?.Close();
-        inbox = null;
-        Untrack();
-        connected = false;
-    }
-
-    private void Track()
-    {
-        if (presence is null && room is not null)
-        {
-            presence = Presence.Track(Topic, RoomActivity.PresenceKey(me.Id), Activity.PresenceMeta(me), this);
-            online = OnlineList.Of(Topic, Presence.List(Topic));
-        }
-    }
-
-    private void Untrack()
-    {
-        if (presence is not null)
-        {
-            Presence.Untrack(presence);
-            presence = null;
-        }
-    }
-
-    // The browser's connection dropped or came back: be seen online only while it is up, and fill what was missed.
-    private void OnConnectionChanged(bool up) => _ = Dispatch(async () =>
-    {
-        if (up)
-        {
-            unacknowledgedSince = null;
-            Track();
-            await CatchUpAsync();
-        }
-        else
-        {
-            Untrack();
-        }
-
-        StateHasChanged();
-    });
-
     private async Task CatchUpAsync()
     {
         if (history is not null)
@@ -310,83 +257,64 @@ public sealed partial class RoomPage
         }
     }
 
-    // Everything the room broadcast since the last turn, applied at once and rendered once (PageInbox).
-    private Task DrainAsync(PageInbox from) => Dispatch(async () =>
+    private async Task<bool> DeliverAsync(RoomUpdate update)
+    {
+        var rendered = false;
+        await Dispatch(async () => rendered = await ApplyAsync(update));
+        return rendered;
+    }
+
+    // One update from the link, applied to the page's state; true when it rendered.
+    private async Task<bool> ApplyAsync(RoomUpdate update)
     {
         var changed = false;
-        var presenceChanged = false;
-        for (var taken = 0; taken < PageInbox.Capacity && from.TryTake(out var broadcast); taken++)
+        var gap = false;
+        foreach (var roomEvent in update.Events)
         {
-            presenceChanged |= broadcast.Event == IPresence.DiffEvent;
-            changed |= await ApplyAsync(broadcast);
+            if (roomEvent is Message message)
+            {
+                typing?.Forget(message.User.Id);
+            }
+
+            gap |= history!.Apply(roomEvent);
+            changed = true;
         }
 
-        if (from.TakeMissed())
+        foreach (var who in update.Typing)
         {
-            // Broadcasts were dropped while this page was behind: the store has every room event.
+            typing?.Saw(who.Id, who.Username);
+        }
+
+        KeepWindow();
+        if (update.Connected is { } up)
+        {
+            lost = !up && (connected || lost) && RendererInfo.Name == "WebAssembly";
+            connected = up;
+            changed = true;
+        }
+
+        if (gap || update.Missed)
+        {
+            // Events this page never got (dropped while it was behind, or while it was away): the room has them all.
             await CatchUpAsync();
-            presenceChanged = changed = true;
+            KeepWindow();
+            changed = true;
         }
 
-        if (presenceChanged)
+        if (update.Online is { } now && !ReferenceEquals(now, online))
         {
-            online = OnlineList.Of(Topic, Presence.List(Topic));
+            online = now;
+            changed = true;
         }
 
         // A typing notice renders only when the line changes (not for each notice of someone already shown typing).
-        if (RefreshTyping() || changed || presenceChanged)
+        if (RefreshTyping() || changed)
         {
-            KeepUp();
             StateHasChanged();
+            return true;
         }
-    });
 
-    // A browser that stops acknowledging its updates is treated as a socket that stops reading: after PageAckTimeout its
-    // connection is closed. Blazor holds what it has not sent (a few batches at most) and the room never waits for it;
-    // the browser reconnects and the page catches up from the store.
-    private void KeepUp()
-    {
-        if (unacknowledgedSince is not { } since)
-        {
-            unacknowledgedSince = Time.GetTimestamp();
-        }
-        else if (Time.GetElapsedTime(since) > Realtime.Value.PageAckTimeout)
-        {
-            unacknowledgedSince = null;
-            Circuit.Drop();
-        }
-    }
-
-    // Applies one broadcast to the page's state; true when the page shows something new (the typing line is checked
-    // once per turn).
-    private async Task<bool> ApplyAsync(Broadcast broadcast)
-    {
-        switch (broadcast.Event)
-        {
-            case RoomEventNames.NewMessage when RoomActivity.Read(broadcast, ConfabJsonContext.Default.Message) is { } message:
-                var gap = history!.Apply(message);
-                typing?.Forget(message.User.Id);
-                KeepWindow();
-                if (gap)
-                {
-                    await CatchUpAsync();
-                }
-
-                return true;
-            case RoomEventNames.MessageUpdated or RoomEventNames.MessageDeleted or RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved
-                when RoomActivity.ReadEvent(broadcast) is { } change:
-                if (history!.Apply(change))
-                {
-                    await CatchUpAsync();
-                }
-
-                return true;
-            case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
-                typing?.Saw(notice.UserId, notice.Username);
-                return false;
-            default:
-                return false;
-        }
+        return false;
     }
 
     // The typing line as of now, and a wake-up for when it next changes by itself (a notice running out).
@@ -416,7 +344,7 @@ public sealed partial class RoomPage
 
     private async Task SendAsync()
     {
-        if (room is null)
+        if (link is null)
         {
             return;
         }
@@ -425,39 +353,36 @@ public sealed partial class RoomPage
         var text = draft;
         var replyTo = replyingTo?.Id;
         var clientId = unacknowledged is { } retry && retry.Text == text && retry.ReplyTo == replyTo ? retry.ClientId : Guid.NewGuid().ToString("N");
-        ChangeResult result;
-        try
-        {
-            result = await Actions.PostAsync(room, me, text, clientId, replyTo);
-        }
-        catch (StorageException)
+        var result = await link.PostAsync(text, clientId, replyTo);
+        if (result.Outcome == RoomActionOutcome.NotSaved)
         {
             // Not stored: sending the same text again reuses the client_id, so it can never be stored twice.
             unacknowledged = (text, replyTo, clientId);
-            sendError = "Your message could not be sent. Please try again.";
+            sendError = RefusalText.NotSent;
             return;
         }
 
         unacknowledged = null;
-        switch (result.Outcome)
+        if (result.Outcome == RoomActionOutcome.Refused)
         {
-            case ChangeOutcome.Done:
-                if (draft == text)
-                {
-                    draft = "";
-                }
+            sendError = result.Error;
+            return;
+        }
 
-                sendError = null;
-                if (replyingTo?.Id == replyTo)
-                {
-                    replyingTo = null;
-                }
+        if (draft == text)
+        {
+            draft = "";
+        }
 
-                history!.AddOwn(result.Message!);
-                break;
-            default:
-                sendError = RefusalText.Describe(result);
-                break;
+        sendError = null;
+        if (replyingTo?.Id == replyTo)
+        {
+            replyingTo = null;
+        }
+
+        if (result.Message is { } posted)
+        {
+            history!.AddOwn(posted);
         }
     }
 
@@ -499,9 +424,9 @@ public sealed partial class RoomPage
     private async Task OnInputAsync(ChangeEventArgs change)
     {
         draft = change.Value as string ?? "";
-        if (room is not null && draft.Length > 0 && Activity.Typing(room, me) is { } notice)
+        if (link is not null && draft.Length > 0)
         {
-            await PubSub.BroadcastAsync(new Broadcast(Topic, RoomActivity.TypingEvent, RoomActivity.TypingPayload(notice), notice) { Droppable = true });
+            await link.TypingAsync();
         }
     }
 
@@ -517,7 +442,7 @@ public sealed partial class RoomPage
         }
         catch (ObjectDisposedException)
         {
-            // The circuit ended while a broadcast was on its way: nobody is looking any more.
+            // The page ended while an update was on its way: nobody is looking any more.
         }
     }
 
@@ -525,7 +450,12 @@ public sealed partial class RoomPage
 
     public async ValueTask DisposeAsync()
     {
-        Disconnect();
+        persisting.Dispose();
+        if (link is not null)
+        {
+            await link.DisposeAsync();
+        }
+
         typingTimer?.Dispose();
         if (module is not null)
         {

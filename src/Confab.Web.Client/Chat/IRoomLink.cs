@@ -1,0 +1,92 @@
+using Confab.Messages;
+using Confab.Rooms;
+
+namespace Confab.Web.Chat;
+
+/// <summary>
+/// The room page's way to its room: history, live updates, and the reader's posts and changes. One page
+/// (<see cref="RoomView"/>) runs on either side of it: on the server (Blazor Server, the core in process) or in the
+/// browser (WebAssembly, over the Phoenix socket every client uses, <see cref="SocketRoomLink"/>).
+/// </summary>
+public interface IRoomLink : IRoomHistorySource, IAsyncDisposable
+{
+    /// <summary>
+    /// Starts live updates from after the room event <paramref name="afterSeq"/> (the newest the page has): each is handed to
+    /// <paramref name="deliver"/>, one at a time, which applies it on the page's own context and says whether it rendered.
+    /// </summary>
+    Task StartAsync(long afterSeq, Func<RoomUpdate, Task<bool>> deliver);
+
+    Task<RoomActionResult> PostAsync(string text, string clientId, long? replyTo);
+
+    Task<RoomActionResult> EditAsync(long messageId, string content);
+
+    Task<RoomActionResult> DeleteAsync(long messageId);
+
+    Task<RoomActionResult> ReactAsync(long messageId, string emoji, bool add);
+
+    /// <summary>The reader is typing (the others see it for a few seconds).</summary>
+    Task TypingAsync();
+
+    /// <summary>The browser has shown the page's last render.</summary>
+    void Rendered();
+}
+
+/// <summary>Opens a page's link to a room, on the side the page runs on.</summary>
+public interface IRoomLinks
+{
+    /// <summary><paramref name="socketToken"/>: the reader's token for the Phoenix socket, when the page runs in the browser.</summary>
+    IRoomLink Open(Room room, MessageAuthor me, string? socketToken);
+}
+
+/// <summary>Where a page reads a room's history: the newest page, older pages, and the events after a seq.</summary>
+public interface IRoomHistorySource
+{
+    /// <summary>The newest messages and the seq of the newest room event, read at one instant.</summary>
+    Task<LatestMessages> ReadLatestAsync(int limit);
+
+    Task<MessagePage> ListBeforeAsync(long beforeSeq, int limit);
+
+    Task<RoomEventPage> ListEventsAfterAsync(long afterSeq, int limit);
+}
+
+/// <summary>The newest messages of a room and the seq of its newest event.</summary>
+public sealed record LatestMessages(MessagePage Messages, long LastSeq);
+
+/// <summary>What reached a page since the last update: room events in seq order, typing notices, who is online, the connection.</summary>
+public sealed class RoomUpdate
+{
+    public List<IRoomEvent> Events { get; } = [];
+
+    /// <summary>Others who typed.</summary>
+    public List<MessageAuthor> Typing { get; } = [];
+
+    /// <summary>Who is online now, when it changed.</summary>
+    public OnlineList? Online { get; set; }
+
+    /// <summary>Events may have been missed (dropped for a page that fell behind, or more than a rejoin carries): catch up.</summary>
+    public bool Missed { get; set; }
+
+    /// <summary>The page's connection went down (false) or came back (true).</summary>
+    public bool? Connected { get; set; }
+}
+
+public enum RoomActionOutcome
+{
+    Done,
+
+    /// <summary>Refused (invalid, not allowed, rate limited): <see cref="RoomActionResult.Error"/> says why.</summary>
+    Refused,
+
+    /// <summary>Not stored (the store failed, or the connection is down): safe to try again.</summary>
+    NotSaved,
+}
+
+/// <summary>How a post or change went; <see cref="Message"/>: the posted message, when the link has it at once.</summary>
+public readonly record struct RoomActionResult(RoomActionOutcome Outcome, Message? Message = null, string? Error = null)
+{
+    public static RoomActionResult Done(Message? message = null) => new(RoomActionOutcome.Done, message);
+
+    public static RoomActionResult Refused(string error) => new(RoomActionOutcome.Refused, Error: error);
+
+    public static RoomActionResult NotSaved { get; } = new(RoomActionOutcome.NotSaved);
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Confab.Messages;
+
+namespace Confab.Web.Chat;
+
+/// <summary>The room channel's names and payloads as the browser's page reads them (docs/protocol.md).</summary>
+public static class RoomEvents
+{
+    public const string TopicPrefix = "room:";
+    public const string TypingEvent = "user_typing";
+    public const string TokenExpiredEvent = "token_expired";
+    public const string TokenExpiredReason = "token expired";
+
+    /// <summary>The reason of a post or change that was not stored: it may be sent again.</summary>
+    public const string NotSavedReason = "the message could not be saved; please retry";
+
+    /// <summary>The room events, each with its seq.</summary>
+    public static readonly IReadOnlyList<string> Names =
+    [
+        RoomEventNames.NewMessage, RoomEventNames.MessageUpdated, RoomEventNames.MessageDeleted, RoomEventNames.ReactionAdded,
+        RoomEventNames.ReactionRemoved,
+    ];
+
+    /// <summary>A room event's payload by its event's name; null for other events.</summary>
+    public static IRoomEvent? Read(string @event, JsonElement payload) => @event switch
+    {
+        RoomEventNames.NewMessage => payload.Deserialize(RoomJson.Default.Message),
+        RoomEventNames.MessageUpdated => payload.Deserialize(RoomJson.Default.MessageUpdated),
+        RoomEventNames.MessageDeleted => payload.Deserialize(RoomJson.Default.MessageDeleted),
+        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved =>
+            payload.Deserialize(RoomJson.Default.ReactionChanged) is { } reaction ? reaction with { Added = @event == RoomEventNames.ReactionAdded } : null,
+        _ => null,
+    };
+
+    /// <summary>Replayed events, <c>[{"event": "message_deleted", "payload": {...}}, ...]</c>.</summary>
+    public static List<RoomEventEntry> ReadEntries(JsonElement entries)
+    {
+        var events = new List<RoomEventEntry>(entries.GetArrayLength());
+        foreach (var entry in entries.EnumerateArray())
+        {
+            var name = entry.GetProperty("event").GetString()!;
+            if (Read(name, entry.GetProperty("payload")) is { } payload)
+            {
+                events.Add(new RoomEventEntry(name, payload));
+            }
+        }
+
+        return events;
+    }
+}
+
+/// <summary>The JSON the browser's page reads, source-generated (nothing is left to reflection after trimming), in snake_case.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(IReadOnlyList<Message>))]
+[JsonSerializable(typeof(MessagePage))]
+[JsonSerializable(typeof(MessageUpdated))]
+[JsonSerializable(typeof(MessageDeleted))]
+[JsonSerializable(typeof(ReactionChanged))]
+[JsonSerializable(typeof(LatestMessages))]
+[JsonSerializable(typeof(JsonDocument))]
+internal sealed partial class RoomJson : JsonSerializerContext;

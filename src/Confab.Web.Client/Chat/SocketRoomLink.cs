@@ -1,0 +1,424 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confab.Channels.Client;
+using Confab.Messages;
+using Confab.Rooms;
+
+namespace Confab.Web.Chat;
+
+/// <summary>
+/// The room page in the browser (WebAssembly): the room channel on the Phoenix socket, as every other client uses it
+/// (docs/protocol.md), so a reader costs the server what a socket costs. Live events and presence come on the channel; a
+/// rejoin after a lost connection asks for the events after the newest one applied (<c>last_seq</c>); older pages and a
+/// longer catch-up come from the HTTP API with the same token. When the token runs out, a fresh one comes from the
+/// reader's session (<c>GET /api/auth/token</c>) and the socket connects again.
+/// </summary>
+public sealed class SocketRoomLink : IRoomLink
+{
+    private static readonly TimeSpan TypingEvery = TimeSpan.FromSeconds(1);
+
+    private readonly Room room;
+    private readonly MessageAuthor me;
+    private readonly HttpClient http;
+    private readonly TimeProvider time;
+    private readonly PhoenixSocket socket;
+    private readonly Lock gate = new();
+    private readonly TaskCompletionSource<LatestMessages> latest = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string token;
+    private PhoenixChannel? channel;
+    private PhoenixPresence? presence;
+    private Func<RoomUpdate, Task<bool>>? deliver;
+    private RoomUpdate? pending;
+    private bool pumping;
+    private bool refreshing;
+    private bool disposed;
+    private long? typedAt;
+
+    // The newest room event the page has (every rejoin asks for the events after it); null before the first join.
+    private long? lastSeq;
+
+    public SocketRoomLink(Room room, MessageAuthor me, string token, Uri baseAddress, HttpClient http, TimeProvider time)
+    {
+        this.room = room;
+        this.me = me;
+        this.token = token;
+        this.http = http;
+        this.time = time;
+        socket = new PhoenixSocket(new Uri(baseAddress, "socket"), () => new Dictionary<string, string> { ["token"] = this.token });
+        socket.Closed += _ => Enqueue(update => update.Connected = false);
+        socket.Error += OnSocketError;
+    }
+
+    private string Topic => RoomEvents.TopicPrefix + room.Slug;
+
+    public Task<LatestMessages> ReadLatestAsync(int limit)
+    {
+        Connect();
+        return latest.Task;
+    }
+
+    public async Task<MessagePage> ListBeforeAsync(long beforeSeq, int limit) =>
+        await GetAsync($"api/rooms/{Uri.EscapeDataString(room.Slug)}/messages?before_seq={beforeSeq}&limit={limit}", RoomJson.Default.MessagePage)
+        ?? new MessagePage([], false);
+
+    public async Task<RoomEventPage> ListEventsAfterAsync(long afterSeq, int limit)
+    {
+        using var document = await GetAsync($"api/rooms/{Uri.EscapeDataString(room.Slug)}/events?after_seq={afterSeq}&limit={limit}", RoomJson.Default.JsonDocument);
+        if (document is null)
+        {
+            return new RoomEventPage([], false);
+        }
+
+        var events = RoomEvents.ReadEntries(document.RootElement.GetProperty("events"));
+        Seen(events);
+        return new RoomEventPage(events, document.RootElement.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True);
+    }
+
+    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task<bool>> deliver)
+    {
+        lock (gate)
+        {
+            lastSeq = Math.Max(lastSeq ?? 0, afterSeq);
+            this.deliver = deliver;
+        }
+
+        Connect();
+        _ = PumpAsync();
+        return Task.CompletedTask;
+    }
+
+    public void Rendered()
+    {
+    }
+
+    public Task<RoomActionResult> PostAsync(string text, string clientId, long? replyTo) => PushAsync("new_message", writer =>
+    {
+        writer.WriteString("content", text);
+        writer.WriteString("client_id", clientId);
+        if (replyTo is { } id)
+        {
+            writer.WriteNumber("reply_to", id);
+        }
+    });
+
+    public Task<RoomActionResult> EditAsync(long messageId, string content) => PushAsync("edit_message", writer =>
+    {
+        writer.WriteNumber("message_id", messageId);
+        writer.WriteString("content", content);
+    });
+
+    public Task<RoomActionResult> DeleteAsync(long messageId) => PushAsync("delete_message", writer => writer.WriteNumber("message_id", messageId));
+
+    public Task<RoomActionResult> ReactAsync(long messageId, string emoji, bool add) => PushAsync(add ? "add_reaction" : "remove_reaction", writer =>
+    {
+        writer.WriteNumber("message_id", messageId);
+        writer.WriteString("emoji", emoji);
+    });
+
+    public Task TypingAsync()
+    {
+        // The server forwards one notice a second per user; more would only be dropped there. No reply comes.
+        var now = time.GetTimestamp();
+        if (channel is { State: PhoenixChannelState.Joined } joined && (typedAt is not { } last || time.GetElapsedTime(last, now) >= TypingEvery))
+        {
+            typedAt = now;
+            _ = joined.PushAsync("typing", static writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }, TypingEvery);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task<RoomActionResult> PushAsync(string @event, Action<Utf8JsonWriter> write)
+    {
+        // A channel the server closed (its token ran out) is replaced: the push waits for the new one to join.
+        Connect();
+        if (channel is not { State: not PhoenixChannelState.Closed } open)
+        {
+            return RoomActionResult.NotSaved;
+        }
+
+        var reply = await open.PushAsync(@event, writer =>
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        });
+        if (reply.IsOk)
+        {
+            return RoomActionResult.Done();
+        }
+
+        // A timeout: it may or may not have been stored; sent again (a post with its client_id) it is stored once.
+        if (!reply.IsError || reply.Reason == RoomEvents.NotSavedReason)
+        {
+            return RoomActionResult.NotSaved;
+        }
+
+        var response = reply.Response;
+        if (response.ValueKind == JsonValueKind.Object && response.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var field in errors.EnumerateObject())
+            {
+                if (field.Value.ValueKind == JsonValueKind.Array && field.Value.GetArrayLength() > 0)
+                {
+                    return RoomActionResult.Refused(RefusalText.Sentence(field.Value[0].GetString() ?? ""));
+                }
+            }
+        }
+
+        if (response.ValueKind == JsonValueKind.Object && response.TryGetProperty("retry_after_ms", out var wait) && wait.TryGetInt64(out var ms))
+        {
+            return RoomActionResult.Refused(RefusalText.RateLimited(reply.Reason ?? "", TimeSpan.FromMilliseconds(ms)));
+        }
+
+        return RoomActionResult.Refused(RefusalText.Sentence(reply.Reason ?? RefusalText.NotSaved));
+    }
+
+    // The socket and the room's channel, once; a new channel after the server closed the last (an expired token).
+    private void Connect()
+    {
+        lock (gate)
+        {
+            if (disposed || channel is { State: not PhoenixChannelState.Closed })
+            {
+                return;
+            }
+
+            presence?.Dispose();
+            channel = socket.Channel(Topic, writer =>
+            {
+                writer.WriteStartObject();
+                if (lastSeq is { } seq)
+                {
+                    writer.WriteNumber("last_seq", seq);
+                }
+
+                writer.WriteEndObject();
+            });
+            channel.JoinReplied += OnJoinReplied;
+            channel.Errored += () => Enqueue(update => update.Connected = false);
+            foreach (var name in RoomEvents.Names)
+            {
+                channel.On(name, payload => OnRoomEvent(name, payload));
+            }
+
+            channel.On(RoomEvents.TypingEvent, OnTyping);
+            channel.On(RoomEvents.TokenExpiredEvent, OnTokenExpired);
+            presence = new PhoenixPresence(channel);
+            var followed = presence;
+            presence.Synced += () => Enqueue(update => update.Online = Online(followed));
+        }
+
+        _ = socket.ConnectAsync();
+        _ = channel.JoinAsync();
+    }
+
+    private static OnlineList Online(PhoenixPresence presence)
+    {
+        var users = new List<OnlineUser>();
+        foreach (var entry in presence.List())
+        {
+            if (OnlineUser.From(entry.Key, entry.Metas) is { } user)
+            {
+                users.Add(user);
+            }
+        }
+
+        return new OnlineList(OnlineUser.Sorted(users));
+    }
+
+    private void OnJoinReplied(PhoenixReply reply)
+    {
+        if (!reply.IsOk)
+        {
+            if (reply.Reason == "unauthorized")
+            {
+                _ = RenewAsync();
+            }
+
+            return;
+        }
+
+        var response = reply.Response;
+        var messages = response.GetProperty("messages").Deserialize(RoomJson.Default.IReadOnlyListMessage) ?? [];
+        var newest = response.GetProperty("last_seq").GetInt64();
+        if (!response.TryGetProperty("events", out var replayed))
+        {
+            // The first join: the newest page of history.
+            lock (gate)
+            {
+                lastSeq ??= newest;
+            }
+
+            latest.TrySetResult(new LatestMessages(new MessagePage(messages, messages.Count >= RoomHistory.PageSize), newest));
+            Enqueue(update => update.Connected = true);
+            return;
+        }
+
+        // A rejoin: the events since the newest the page had, up to the backlog's limit.
+        var events = RoomEvents.ReadEntries(replayed);
+        var cut = response.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
+        Enqueue(update =>
+        {
+            update.Events.AddRange(events.Select(entry => entry.Payload));
+            update.Missed |= cut;
+            update.Connected = true;
+        });
+    }
+
+    private void OnRoomEvent(string name, JsonElement payload)
+    {
+        if (RoomEvents.Read(name, payload) is { } roomEvent)
+        {
+            Enqueue(update => update.Events.Add(roomEvent));
+        }
+    }
+
+    private void OnTyping(JsonElement payload)
+    {
+        if (payload.TryGetProperty("user_id", out var id) && id.TryGetInt64(out var userId) && userId != me.Id
+            && payload.TryGetProperty("username", out var name) && name.GetString() is { } username)
+        {
+            Enqueue(update => update.Typing.Add(new MessageAuthor(userId, username)));
+        }
+    }
+
+    private void OnTokenExpired(JsonElement payload) => _ = RenewAsync();
+
+    private void OnSocketError(Exception error)
+    {
+        if (error is PhoenixConnectionException { HttpStatusCode: 401 or 403 })
+        {
+            _ = RenewAsync();
+        }
+    }
+
+    // The token ran out (or was refused): a fresh one from the reader's session, then the socket and the channel again.
+    private async Task RenewAsync()
+    {
+        lock (gate)
+        {
+            if (refreshing || disposed)
+            {
+                return;
+            }
+
+            refreshing = true;
+        }
+
+        try
+        {
+            using var response = await http.GetAsync(new Uri("api/auth/token", UriKind.Relative));
+            if (!response.IsSuccessStatusCode)
+            {
+                return; // signed out: the socket keeps trying, and a reload goes to the sign-in page
+            }
+
+            using var body = await response.Content.ReadFromJsonAsync(RoomJson.Default.JsonDocument);
+            token = body!.RootElement.GetProperty("token").GetString()!;
+            await socket.DisconnectAsync();
+            await socket.ConnectAsync();
+            Connect();
+        }
+        catch (HttpRequestException)
+        {
+            // Offline: the next refusal tries again.
+        }
+        finally
+        {
+            lock (gate)
+            {
+                refreshing = false;
+            }
+        }
+    }
+
+    private async Task<T?> GetAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(type) : default;
+    }
+
+    private void Seen(IReadOnlyList<RoomEventEntry> events)
+    {
+        lock (gate)
+        {
+            foreach (var entry in events)
+            {
+                lastSeq = Math.Max(lastSeq ?? 0, entry.Payload.Seq);
+            }
+        }
+    }
+
+    // Updates reach the page one at a time; what arrives meanwhile is merged into the next, so a burst renders once.
+    private void Enqueue(Action<RoomUpdate> change)
+    {
+        lock (gate)
+        {
+            pending ??= new RoomUpdate();
+            change(pending);
+            foreach (var roomEvent in pending.Events)
+            {
+                lastSeq = Math.Max(lastSeq ?? 0, roomEvent.Seq);
+            }
+        }
+
+        _ = PumpAsync();
+    }
+
+    private async Task PumpAsync()
+    {
+        while (true)
+        {
+            RoomUpdate update;
+            Func<RoomUpdate, Task<bool>> to;
+            lock (gate)
+            {
+                if (pumping || deliver is null || pending is null)
+                {
+                    return;
+                }
+
+                (update, to, pending, pumping) = (pending, deliver, null, true);
+            }
+
+            try
+            {
+                await to(update);
+            }
+            finally
+            {
+                lock (gate)
+                {
+                    pumping = false;
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            deliver = null;
+        }
+
+        presence?.Dispose();
+        await socket.DisposeAsync();
+    }
+}
+
+/// <summary>The browser's room links: each page its own socket, with the reader's token.</summary>
+public sealed class SocketRoomLinks(Uri baseAddress, HttpClient http, TimeProvider time) : IRoomLinks
+{
+    public IRoomLink Open(Room room, MessageAuthor me, string? socketToken) =>
+        new SocketRoomLink(room, me, socketToken ?? throw new InvalidOperationException("A room page in the browser needs the reader's socket token."), baseAddress, http, time);
+}
