@@ -142,11 +142,16 @@ public sealed class AccountsApiTests
         Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("alice", (await client.GetJsonAsync("/api/auth/me")).GetProperty("username").GetString());
-        // The cookie is for the UI: the REST API wants a bearer token.
+        // The cookie is for the UI: the REST API wants a bearer token, which the session can have (the room page in the
+        // browser renews its socket's so).
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);
+        var issued = await client.GetJsonAsync("/api/auth/token");
+        Assert.Equal("alice", issued.GetProperty("user").GetProperty("username").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await Send(app, issued.GetProperty("token").GetString()!)).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/api/auth/logout", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/auth/token")).StatusCode);
     }
 
     private static Task<HttpResponseMessage> Send(ConfabFactory app, string token)

@@ -25,8 +25,13 @@ public sealed class ServerRoomLink(
     Room room, MessageAuthor me, ChatStore store, MessageActions actions, IPubSub pubSub, IPresence presence, RoomActivity activity,
     CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
 {
+    private static readonly TimeSpan OnlineEvery = TimeSpan.FromSeconds(1);
+
     private readonly string topic = RoomActivity.Topic(room.Slug);
     private readonly Lock gate = new();
+    private ITimer? onlineTimer;
+    private long onlineAt;
+    private bool onlineDue;
     private Func<RoomUpdate, Task<bool>>? deliver;
     private IDisposable? subscription;
     private PageInbox? inbox;
@@ -138,10 +143,46 @@ public sealed class ServerRoomLink(
 
         if (presenceChanged)
         {
-            update.Online = RoomOnline.Of(topic, presence.List(topic));
+            update.Online = OnlineNow();
         }
 
         return DeliverAsync(update);
+    }
+
+    // Who is online, at most once per OnlineEvery per page: when hundreds join a room at once, each of its pages renders
+    // the list once a second, not once per join. A change within the second shows at its end.
+    private OnlineList? OnlineNow()
+    {
+        var now = time.GetTimestamp();
+        lock (gate)
+        {
+            if (onlineAt != 0 && time.GetElapsedTime(onlineAt, now) < OnlineEvery)
+            {
+                onlineTimer ??= time.CreateTimer(static state => ((ServerRoomLink)state!).OnOnlineTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                if (!onlineDue)
+                {
+                    onlineDue = true;
+                    onlineTimer.Change(OnlineEvery - time.GetElapsedTime(onlineAt, now), Timeout.InfiniteTimeSpan);
+                }
+
+                return null;
+            }
+
+            onlineAt = now;
+        }
+
+        return RoomOnline.Of(topic, presence.List(topic));
+    }
+
+    private void OnOnlineTimer()
+    {
+        lock (gate)
+        {
+            onlineDue = false;
+            onlineAt = time.GetTimestamp();
+        }
+
+        _ = DeliverAsync(new RoomUpdate { Online = RoomOnline.Of(topic, presence.List(topic)) });
     }
 
     private async Task DeliverAsync(RoomUpdate update)
@@ -205,6 +246,7 @@ public sealed class ServerRoomLink(
     public ValueTask DisposeAsync()
     {
         circuit.ConnectionChanged -= OnConnectionChanged;
+        onlineTimer?.Dispose();
         subscription?.Dispose();
         inbox?.Close();
         Untrack();
