@@ -9,6 +9,10 @@
 # may hold 19,900 sockets here) joined to the same rooms once the sessions are open, both sending 100 msgs/s.
 # SESSIONS, RATE, RAMP and SECONDS_SENDING change the run (a smaller one to try the script); PHASES=R:S,R:S sends in
 # several phases one after another (the sessions' side only).
+# PAGE=webassembly: the room page in WebAssembly mode (the server with Confab__Web__RoomRenderMode=WebAssembly, the
+# driver with --page webassembly): each session signs in and loads the prerendered page as before, then does what the
+# page does in the browser, on the Phoenix socket (joins with the prerendered last_seq, heartbeats, typing and
+# new_message). With MIXED=1 too. PAGE=server (the default) is the Blazor Server circuit.
 PORT_BASE=${PORT_BASE:-4300}
 source "$(dirname "$0")/lib.sh"
 sessions=${SESSIONS:-5000}
@@ -16,13 +20,20 @@ rate=${RATE:-100}
 seconds=${SECONDS_SENDING:-60}
 ramp=${RAMP:-16}
 rooms=$(( (sessions + 49) / 50 ))
+page=${PAGE:-server}
+page_env=()
+case "$page" in
+  server) ;;
+  webassembly) page_env=(Confab__Web__RoomRenderMode=WebAssembly) ;;
+  *) echo "PAGE must be server or webassembly" >&2; exit 2 ;;
+esac
 sockets=0
 [ "${MIXED:-0}" = 1 ] && sockets=10000
 build
 # Every session logs in from 127.0.0.1: the per-IP log-in limit would stop the run, not an attacker.
-HISTORY=50 start_server $((sockets + sessions)) "$rooms" Confab__RateLimits__LogInsPerIp=1000000 "$@"
+HISTORY=50 start_server $((sockets + sessions)) "$rooms" Confab__RateLimits__LogInsPerIp=1000000 "${page_env[@]}" "$@"
 web_args=(--sessions "$sessions" --room-size 50 --first-user "$sockets" --phases "${PHASES:-$rate:$seconds}" --ramp "$ramp"
-  --opening 32 --warmup 10 --settle 15 --drain 10 --max-seconds 1800)
+  --opening 32 --warmup 10 --settle 15 --drain 10 --max-seconds 1800 --page "$page")
 if [ "$sockets" = 0 ]; then
   run_web g-browser "${web_args[@]}"
   exit 0

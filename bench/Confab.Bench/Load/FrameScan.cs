@@ -31,6 +31,7 @@ internal static class FrameScan
             _ when @event.SequenceEqual("phx_reply"u8) => FrameKind.Reply,
             _ when @event.SequenceEqual("presence_diff"u8) => FrameKind.PresenceDiff,
             _ when @event.SequenceEqual("presence_state"u8) => FrameKind.PresenceState,
+            _ when @event.SequenceEqual("phx_error"u8) || @event.SequenceEqual("phx_close"u8) => FrameKind.ChannelClosed,
             _ => FrameKind.Other,
         };
     }
@@ -110,4 +111,7 @@ internal enum FrameKind
     NewMessage,
     PresenceDiff,
     PresenceState,
+
+    /// <summary><c>phx_error</c> or <c>phx_close</c>: the server ended the channel.</summary>
+    ChannelClosed,
 }

@@ -47,7 +47,7 @@ internal sealed class LoadClient : IDisposable
         deadline.CancelAfter(timeout);
         try
         {
-            wire = await WireSocket.ConnectAsync(server, local, $"/socket/websocket?token={Uri.EscapeDataString(token)}&vsn=2.0.0", deadline.Token);
+            wire = await WireSocket.ConnectAsync(server, local, PhoenixFrames.SocketPath(token), deadline.Token);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
@@ -89,11 +89,11 @@ internal sealed class LoadClient : IDisposable
     public void SendMessage(long number)
     {
         Span<byte> payload = stackalloc byte[80];
-        int at = Write(payload, "{\"content\":\"t:"u8);
-        at += Format(payload[at..], Stopwatch.GetTimestamp());
+        int at = PhoenixFrames.Append(payload, "{\"content\":\"t:"u8);
+        at += PhoenixFrames.Format(payload[at..], Stopwatch.GetTimestamp());
         payload[at++] = (byte)':';
-        at += Format(payload[at..], number);
-        at += Write(payload[at..], "\"}"u8);
+        at += PhoenixFrames.Format(payload[at..], number);
+        at += PhoenixFrames.Append(payload[at..], "\"}"u8);
         Send(Interlocked.Increment(ref nextRef), "new_message"u8, payload[..at]);
     }
 
@@ -101,11 +101,9 @@ internal sealed class LoadClient : IDisposable
     {
         long reference = Interlocked.Increment(ref nextRef);
         Span<byte> frame = stackalloc byte[64];
-        int at = Write(frame, "[null,\""u8);
-        at += Format(frame[at..], reference);
-        at += Write(frame[at..], "\",\"phoenix\",\"heartbeat\",{}]"u8);
+        int length = PhoenixFrames.Heartbeat(frame, reference);
         Remember(-reference);
-        TrySend(frame[..at]);
+        TrySend(frame[..length]);
     }
 
     /// <summary>Sends a close frame and waits (bounded) for the server to close.</summary>
@@ -116,18 +114,9 @@ internal sealed class LoadClient : IDisposable
             return;
         }
 
-        try
-        {
-            wire.SendClose();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        if (!await wire.CloseAsync(receiving, timeout))
         {
             stats.SendFailed();
-        }
-
-        if (receiving is not null)
-        {
-            await receiving.WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         Dispose();
@@ -143,19 +132,9 @@ internal sealed class LoadClient : IDisposable
     private void Send(long reference, ReadOnlySpan<byte> @event, ReadOnlySpan<byte> payload)
     {
         Span<byte> frame = stackalloc byte[256 + topic.Length];
-        int at = Write(frame, "[\""u8);
-        at += Format(frame[at..], joinRef);
-        at += Write(frame[at..], "\",\""u8);
-        at += Format(frame[at..], reference);
-        at += Write(frame[at..], "\",\""u8);
-        at += Write(frame[at..], topic);
-        at += Write(frame[at..], "\",\""u8);
-        at += Write(frame[at..], @event);
-        at += Write(frame[at..], "\","u8);
-        at += Write(frame[at..], payload);
-        at += Write(frame[at..], "]"u8);
+        int length = PhoenixFrames.Push(frame, joinRef, reference, topic, @event, payload);
         Remember(reference);
-        TrySend(frame[..at]);
+        TrySend(frame[..length]);
     }
 
     // A heartbeat is remembered under its negative ref, so its reply is not counted as a push's.
@@ -176,15 +155,6 @@ internal sealed class LoadClient : IDisposable
         {
             stats.SendFailed();
         }
-    }
-
-    private static int Format(Span<byte> target, long value) =>
-        System.Buffers.Text.Utf8Formatter.TryFormat(value, target, out int written) ? written : throw new ArgumentException("no room for a number", nameof(target));
-
-    private static int Write(Span<byte> target, ReadOnlySpan<byte> source)
-    {
-        source.CopyTo(target);
-        return source.Length;
     }
 
     private void OnText(ReadOnlySpan<byte> frame)

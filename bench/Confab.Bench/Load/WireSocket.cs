@@ -81,6 +81,30 @@ internal sealed class WireSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a close frame, then waits up to <paramref name="wait"/> for <paramref name="receiving"/> (this socket's
+    /// <see cref="ReceiveAsync"/>) to end with the server's close; false when the close frame could not be sent.
+    /// </summary>
+    public async Task<bool> CloseAsync(Task? receiving, TimeSpan wait)
+    {
+        bool sent = true;
+        try
+        {
+            SendClose();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            sent = false; // already closed
+        }
+
+        if (receiving is not null)
+        {
+            await receiving.WaitAsync(wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return sent;
+    }
+
     /// <summary>Reads and dispatches messages until the server closes or the connection fails.</summary>
     public async Task ReceiveAsync(CancellationToken cancellationToken)
     {

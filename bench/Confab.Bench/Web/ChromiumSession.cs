@@ -16,13 +16,15 @@ namespace Confab.Bench.Web;
 /// </summary>
 internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, int index, int room, string username, string roomSlug) : IBrowserSession
 {
-    // Records [number, time] for the first arrival of each message marker, from every binary WebSocket message; reset once
-    // the page is open (the room's history may hold markers of earlier sessions).
+    // Records [number, time] for the first arrival of each message marker, from every WebSocket message (binary: the
+    // circuit's render batches; text: the Phoenix socket's frames, when the page runs on WebAssembly); reset once the
+    // page is open (the room's history may hold markers of earlier sessions).
     private const string ArrivalScript = """
         (() => {
           const arrivals = [];
           const seen = new Set();
-          const marker = Array.from(new TextEncoder().encode("web-msg-"));
+          const encoder = new TextEncoder();
+          const marker = Array.from(encoder.encode("web-msg-"));
           window.__confabArrivals = arrivals;
           window.__confabReset = () => { arrivals.length = 0; seen.clear(); };
           function scan(bytes, at) {
@@ -41,6 +43,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
               this.addEventListener("message", (event) => {
                 const at = performance.timeOrigin + performance.now();
                 if (event.data instanceof ArrayBuffer) scan(new Uint8Array(event.data), at);
+                else if (typeof event.data === "string") scan(encoder.encode(event.data), at);
               });
             }
           };
@@ -59,7 +62,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         }
         """;
 
-    private readonly HashSet<long> mine = [];
+    private readonly MessageArrivals arrivals = new(stats);
     private readonly List<(long Number, long At, int Polls)> pending = [];
     private readonly CancellationTokenSource stop = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(long Number, long At)> networkArrivals = new();
@@ -118,11 +121,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
             return;
         }
 
-        lock (mine)
-        {
-            mine.Add(number);
-        }
-
+        arrivals.Sending(number);
         try
         {
             double at = await page.EvaluateAsync<double>(SendScript, SessionContext.MessageText(number, username));
@@ -132,6 +131,11 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         {
             stats.SendFailed();
         }
+    }
+
+    /// <summary>The page keeps its own connection alive.</summary>
+    public void KeepAlive(long now)
+    {
     }
 
     public async Task CloseAsync()
@@ -183,28 +187,18 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
         byte[] bytes = response.TryGetProperty("opcode", out var opcode) && opcode.GetInt32() == 2
             ? Convert.FromBase64String(payload.GetString() ?? "")
             : System.Text.Encoding.UTF8.GetBytes(payload.GetString() ?? "");
-        var span = bytes.AsSpan();
-        int found;
-        while ((found = span.IndexOf(SessionContext.Marker)) >= 0)
+        var found = new List<long>();
+        SessionContext.FindMarkers(bytes, found);
+        foreach (long number in found)
         {
-            span = span[(found + SessionContext.Marker.Length)..];
-            if (System.Buffers.Text.Utf8Parser.TryParse(span, out long number, out int used))
+            bool own = arrivals.IsMine(number);
+            if (!received && own)
             {
-                span = span[used..];
-                bool own;
-                lock (mine)
-                {
-                    own = mine.Contains(number);
-                }
-
-                if (!received && own)
-                {
-                    stats.SentAtNetwork(number, at);
-                }
-                else if (received && !own && networkSeen.TryAdd(number, 0))
-                {
-                    networkArrivals.Enqueue((number, at));
-                }
+                stats.SentAtNetwork(number, at);
+            }
+            else if (received && !own && networkSeen.TryAdd(number, 0))
+            {
+                networkArrivals.Enqueue((number, at));
             }
         }
     }
@@ -293,21 +287,7 @@ internal sealed class ChromiumSession(ChromiumBrowser browser, WebStats stats, i
             return false;
         }
 
-        bool own;
-        lock (mine)
-        {
-            own = mine.Contains(arrival.Number);
-        }
-
-        if (own)
-        {
-            stats.Echoed(arrival.Number, arrival.At);
-        }
-        else
-        {
-            stats.Delivered(arrival.Number, arrival.At);
-        }
-
+        arrivals.Count(arrival.Number, arrival.At);
         return true;
     }
 }

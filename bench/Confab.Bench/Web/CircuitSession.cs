@@ -3,125 +3,46 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
-using Confab.Bench.Load;
 
 namespace Confab.Bench.Web;
 
 /// <summary>
-/// One browser session on the room page without a browser: it signs in through the log-in form, loads the prerendered
-/// room page, and opens a Blazor circuit over a real WebSocket the way blazor.web.js (.NET 10) does (see
+/// One browser session on the room page in Server mode (the default <c>Confab:Web:RoomRenderMode</c>) without a
+/// browser: it signs in through the log-in form, loads the prerendered room page (<see cref="DriverSession"/>), and
+/// opens a Blazor circuit over a real WebSocket the way blazor.web.js (.NET 10) does (see
 /// <see cref="CircuitProtocol"/>): it acknowledges every render batch, answers the page's JS interop calls, pings when
 /// it has sent nothing for 15 s, and sends a message through the page's own events (the composer's input event with
 /// the text, then the form's submit). Each batch's string table is searched for message markers: a message from
 /// another session counts as delivered, its own as echoed.
 /// </summary>
-internal sealed class CircuitSession : IBrowserSession
+internal sealed class CircuitSession(SessionContext context, int index, int room, string username)
+    : DriverSession(context, index, room, username)
 {
-    private const string Password = "load-password";
     private static readonly long PingEvery = Stopwatch.Frequency * 15;
-    private static readonly double MicrosPerTick = 1_000_000.0 / Stopwatch.Frequency;
 
-    private readonly SessionContext context;
     private readonly Composer composer = new();
     private readonly List<long> found = [];
-    private readonly HashSet<long> seen = [];
-    private readonly HashSet<long> mine = [];
     private readonly TaskCompletionSource<bool> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string?> circuitStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CookieJar? cookies;
-    private WireSocket? wire;
-    private Task? receiving;
     private string? circuitId;
     private bool handshakeDone;
     private int jsObjects;
     private long dotNetCalls;
     private long lastSentAt;
-    private int lost;
 
-    public CircuitSession(SessionContext context, int index, int room, string username)
-    {
-        this.context = context;
-        Index = index;
-        Room = room;
-        Username = username;
-    }
+    protected override PageMode Mode => PageMode.Server;
 
-    public int Index { get; }
-
-    public int Room { get; }
-
-    public string Username { get; }
-
-    public bool IsOpen { get; private set; }
-
-    public async Task<bool> OpenAsync(CancellationToken cancellationToken)
-    {
-        long started = Stopwatch.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(context.OpenTimeout);
-        string step = "sign-in";
-        try
-        {
-            cookies = await context.Pages.SignInAsync(Username, Password, deadline.Token);
-            step = "room page";
-            var page = await context.Pages.GetRoomAsync(context.RoomSlug(Room), cookies, deadline.Token);
-            step = "negotiate";
-            string token = await context.Pages.NegotiateAsync(cookies, deadline.Token);
-            step = "websocket";
-            wire = await WireSocket.ConnectAsync(
-                context.Server, context.Source(Index), "/_blazor?id=" + Uri.EscapeDataString(token), deadline.Token, $"Cookie: {cookies.Header()}\r\n");
-            wire.OnBinary = OnBinary;
-            receiving = ReceiveAsync(wire);
-            wire.SendText(BlazorPack.Handshake);
-            step = "StartCircuit";
-            var uri = new Uri(context.Pages.BaseUrl, "/rooms/" + context.RoomSlug(Room));
-            Send(CircuitProtocol.StartCircuit(context.Pages.BaseUrl, uri, page));
-            circuitId = await circuitStarted.Task.WaitAsync(deadline.Token);
-            if (circuitId is null)
-            {
-                throw new InvalidOperationException("StartCircuit returned no circuit id");
-            }
-
-            Send(CircuitProtocol.UpdateRootComponents(page));
-            step = "first render";
-            await ready.Task.WaitAsync(deadline.Token);
-            IsOpen = true;
-            context.Stats.Open.RecordSince(started, Stopwatch.GetTimestamp());
-            return true;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or System.Net.Sockets.SocketException or OperationCanceledException
-            or InvalidOperationException or InvalidDataException or JsonException)
-        {
-            context.Stats.OpenFailed($"{step}: {e.GetType().Name}: {e.Message}");
-            Interlocked.Exchange(ref wire, null)?.Dispose();
-            return false;
-        }
-    }
+    protected override bool CanType => composer.Ready;
 
     /// <summary>Types the text into the composer (one input event, as a paste or Playwright's fill would) and submits the form.</summary>
-    public Task SendAsync(long number, int receivers)
+    protected override void Type(string text)
     {
-        if (!IsOpen || !composer.Ready)
-        {
-            context.Stats.SendFailed();
-            return Task.CompletedTask;
-        }
-
-        string text = SessionContext.MessageText(number, Username);
-        lock (mine)
-        {
-            mine.Add(number);
-        }
-
-        context.Stats.Sent(number, Now(), receivers);
         Send(CircuitProtocol.Input(composer, Interlocked.Increment(ref dotNetCalls), text));
         Send(CircuitProtocol.Submit(composer, Interlocked.Increment(ref dotNetCalls)));
-        return Task.CompletedTask;
     }
 
     /// <summary>Sends SignalR's ping when nothing was sent for 15 s, as the JavaScript client does.</summary>
-    public void PingIfIdle(long now)
+    public override void KeepAlive(long now)
     {
         if (IsOpen && now - Volatile.Read(ref lastSentAt) >= PingEvery)
         {
@@ -129,64 +50,46 @@ internal sealed class CircuitSession : IBrowserSession
         }
     }
 
-    /// <summary>Leaves as a closing tab does: the circuit is disposed at once (blazor.web.js's beacon to /_blazor/disconnect), then the socket closes.</summary>
-    public async Task CloseAsync()
+    protected override async Task StartAsync(RoomPageMarkers page, CookieJar cookies, CancellationToken cancellationToken)
     {
-        IsOpen = false;
-        Interlocked.Exchange(ref lost, 1);
-        if (circuitId is not null && cookies is not null)
+        Step = "negotiate";
+        string token = await Context.Pages.NegotiateAsync(cookies, cancellationToken);
+        await ConnectAsync("/_blazor?id=" + Uri.EscapeDataString(token), $"Cookie: {cookies.Header()}\r\n", onText: null, OnBinary, cancellationToken);
+        TrySend(BlazorPack.Handshake, binary: false);
+        Step = "StartCircuit";
+        var uri = new Uri(Context.Pages.BaseUrl, "/rooms/" + Context.RoomSlug(Room));
+        Send(CircuitProtocol.StartCircuit(Context.Pages.BaseUrl, uri, page));
+        circuitId = await circuitStarted.Task.WaitAsync(cancellationToken);
+        if (circuitId is null)
+        {
+            throw new InvalidOperationException("StartCircuit returned no circuit id");
+        }
+
+        Send(CircuitProtocol.UpdateRootComponents(page));
+        Step = "first render";
+        await ready.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The circuit is disposed at once (blazor.web.js's beacon to /_blazor/disconnect on pagehide), before the socket closes.</summary>
+    protected override async Task LeavingAsync()
+    {
+        if (circuitId is not null && Cookies is not null)
         {
             try
             {
-                await context.Pages.DisconnectAsync(circuitId, cookies, CancellationToken.None);
+                await Context.Pages.DisconnectAsync(circuitId, Cookies, CancellationToken.None);
             }
             catch (HttpRequestException)
             {
                 // The server may already be gone; the socket's close ends the circuit too, after its retention period.
             }
         }
-
-        try
-        {
-            wire?.SendClose();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-        {
-            // Already closed.
-        }
-
-        if (receiving is not null)
-        {
-            await receiving.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        Interlocked.Exchange(ref wire, null)?.Dispose();
     }
 
-    public ValueTask DisposeAsync()
-    {
-        Interlocked.Exchange(ref wire, null)?.Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private static long Now() => (long)(Stopwatch.GetTimestamp() * MicrosPerTick);
-
-    private async Task ReceiveAsync(WireSocket socket)
-    {
-        await Task.Yield();
-        await socket.ReceiveAsync(CancellationToken.None);
-        Lose(null);
-    }
-
-    private void Lose(string? error)
+    protected override void Interrupt(string reason)
     {
         circuitStarted.TrySetResult(null);
-        ready.TrySetException(new IOException(error ?? "the connection closed"));
-        if (Interlocked.Exchange(ref lost, 1) == 0 && IsOpen)
-        {
-            IsOpen = false;
-            context.Stats.CircuitLost(error);
-        }
+        ready.TrySetException(new IOException(reason));
     }
 
     private void OnBinary(ReadOnlySpan<byte> data)
@@ -250,7 +153,7 @@ internal sealed class CircuitSession : IBrowserSession
             string identifier = reader.String() ?? "";
             string arguments = reader.String() ?? "";
             long resultType = reader.Integer();
-            context.Stats.InteropCall();
+            Context.Stats.InteropCall();
             if (identifier == "Blazor._internal.attachWebRendererInterop")
             {
                 composer.RendererInterop = CircuitProtocol.DotNetObjectId(arguments);
@@ -279,38 +182,17 @@ internal sealed class CircuitSession : IBrowserSession
     private void OnRenderBatch(ReadOnlySpan<byte> batch)
     {
         long now = Now();
-        context.Stats.RenderBatch(batch.Length);
+        Context.Stats.RenderBatch(batch.Length);
         var reader = new RenderBatchReader(batch);
         reader.FollowComposer(composer);
         found.Clear();
         if (IsOpen)
         {
             // Not before: the first batches show the room's history, which may hold markers of earlier sessions.
-            reader.FindMarkers(SessionContext.Marker, found);
+            reader.FindMarkers(found);
         }
 
-        foreach (long number in found)
-        {
-            if (!seen.Add(number))
-            {
-                continue;
-            }
-
-            bool own;
-            lock (mine)
-            {
-                own = mine.Contains(number);
-            }
-
-            if (own)
-            {
-                context.Stats.Echoed(number, now);
-            }
-            else
-            {
-                context.Stats.Delivered(number, now);
-            }
-        }
+        Arrivals.Saw(found, now);
 
         if (composer.Ready)
         {
@@ -325,14 +207,9 @@ internal sealed class CircuitSession : IBrowserSession
 
     private void TrySend(ReadOnlySpan<byte> message)
     {
-        try
+        if (TrySend(message, binary: true))
         {
-            wire?.SendBinary(message);
             Volatile.Write(ref lastSentAt, Stopwatch.GetTimestamp());
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-        {
-            context.Stats.SendFailed();
         }
     }
 }
@@ -356,7 +233,22 @@ internal sealed class SessionContext(PageRequests pages, IPEndPoint server, int 
 
     public IPAddress Source(int index) => new([127, 0, 0, (byte)(1 + (index % sources))]);
 
-    /// <summary>A message's text: its marker and number, which every receiver finds in its render batch, then who sent it.</summary>
+    /// <summary>A message's text: its marker and number, which every receiver finds in what reaches it, then who sent it.</summary>
     public static string MessageText(long number, string username) =>
         MarkerText + number.ToString(CultureInfo.InvariantCulture) + " from " + username;
+
+    /// <summary>Adds to <paramref name="numbers"/> the number after each message marker in <paramref name="text"/> (UTF-8).</summary>
+    public static void FindMarkers(ReadOnlySpan<byte> text, List<long> numbers)
+    {
+        int found;
+        while ((found = text.IndexOf(Marker)) >= 0)
+        {
+            text = text[(found + Marker.Length)..];
+            if (System.Buffers.Text.Utf8Parser.TryParse(text, out long number, out int used))
+            {
+                numbers.Add(number);
+                text = text[used..];
+            }
+        }
+    }
 }

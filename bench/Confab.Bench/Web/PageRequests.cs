@@ -6,9 +6,9 @@ using System.Text.RegularExpressions;
 namespace Confab.Bench.Web;
 
 /// <summary>
-/// The HTTP requests a browser makes before its circuit starts, on one shared connection pool: the log-in page and its
-/// form post (antiforgery cookie and token, then the session cookie), the room page (prerendered, with the component
-/// markers the circuit starts from) and SignalR's negotiate. Cookies are carried by hand, one jar per session, so
+/// The HTTP requests a browser makes before its circuit or its WebAssembly room page starts, on one shared connection
+/// pool: the log-in page and its form post (antiforgery cookie and token, then the session cookie), the room page
+/// (prerendered, with the component markers the page starts from) and SignalR's negotiate. Cookies are carried by hand, one jar per session, so
 /// thousands of sessions share one <see cref="HttpClient"/>.
 /// </summary>
 internal sealed partial class PageRequests(Uri baseUrl, int maxConnections) : IDisposable
@@ -55,8 +55,8 @@ internal sealed partial class PageRequests(Uri baseUrl, int maxConnections) : ID
         return jar;
     }
 
-    /// <summary>GET /rooms/{slug}: the prerendered page's interactive component and persisted state.</summary>
-    public async Task<RoomPageMarkers> GetRoomAsync(string slug, CookieJar jar, CancellationToken cancellationToken)
+    /// <summary>GET /rooms/{slug}: the prerendered page's interactive component and persisted state, for the page's render <paramref name="mode"/>.</summary>
+    public async Task<RoomPageMarkers> GetRoomAsync(string slug, CookieJar jar, PageMode mode, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, "/rooms/" + slug, jar, null, cancellationToken);
         string page = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -65,7 +65,8 @@ internal sealed partial class PageRequests(Uri baseUrl, int maxConnections) : ID
             throw new HttpRequestException($"GET /rooms/{slug}: {(int)response.StatusCode}");
         }
 
-        return RoomPageMarkers.Parse(page) ?? throw new InvalidDataException($"GET /rooms/{slug}: no interactive server component marker in the page");
+        return RoomPageMarkers.Parse(page, mode) ?? throw new InvalidDataException(
+            $"GET /rooms/{slug}: no interactive {WebOptions.PageName(mode)} component marker in the page (is the server's Confab:Web:RoomRenderMode the --page asked for?)");
     }
 
     /// <summary>POST /_blazor/negotiate?negotiateVersion=1: the connection token for the WebSocket.</summary>
@@ -132,31 +133,80 @@ internal sealed class CookieJar
 }
 
 /// <summary>
-/// What blazor.web.js reads from a prerendered page to start its circuit: the start marker of each interactive server
-/// component (<c>&lt;!--Blazor:{"type":"server",…}--&gt;</c>, its JSON as written) and the persisted state
-/// (<c>&lt;!--Blazor-Server-Component-State:…--&gt;</c>), if any.
+/// What blazor.web.js reads from a prerendered page to start its interactive components, for the page's render mode: the
+/// start marker of each interactive component (<c>&lt;!--Blazor:{"type":"server",…}--&gt;</c>, or <c>"webassembly"</c>;
+/// its JSON as written) and that mode's persisted state (<c>&lt;!--Blazor-Server-Component-State:…--&gt;</c>, or
+/// <c>Blazor-WebAssembly-Component-State</c>), if any.
 /// </summary>
 internal sealed partial record RoomPageMarkers(List<JsonElement> Components, string PersistedState)
 {
-    public static RoomPageMarkers? Parse(string page)
+    /// <summary>The markers of <paramref name="mode"/>'s components and state; null when the page has no such component.</summary>
+    public static RoomPageMarkers? Parse(string page, PageMode mode)
     {
+        string type = mode == PageMode.WebAssembly ? "webassembly" : "server";
         var components = new List<JsonElement>();
         foreach (Match marker in ComponentMarker().Matches(page))
         {
             using var json = JsonDocument.Parse(marker.Groups[1].Value);
-            if (json.RootElement.TryGetProperty("type", out var type) && type.GetString() == "server")
+            if (json.RootElement.TryGetProperty("type", out var found) && found.GetString() == type)
             {
                 components.Add(json.RootElement.Clone());
             }
         }
 
-        var state = PersistedStateMarker().Match(page);
+        var state = (mode == PageMode.WebAssembly ? WebAssemblyStateMarker() : ServerStateMarker()).Match(page);
         return components.Count == 0 ? null : new RoomPageMarkers(components, state.Success ? state.Groups[1].Value : "");
+    }
+
+    /// <summary>
+    /// A WebAssembly component's parameter as the browser receives it: <c>parameterDefinitions</c> (base64 JSON, each
+    /// parameter's name) and <c>parameterValues</c> (base64 JSON, the values in the same order); null when absent.
+    /// </summary>
+    public JsonElement? Parameter(string name)
+    {
+        var component = Components[0];
+        if (!component.TryGetProperty("parameterDefinitions", out var definitions) || !component.TryGetProperty("parameterValues", out var values))
+        {
+            return null;
+        }
+
+        using var names = JsonDocument.Parse(Convert.FromBase64String(definitions.GetString() ?? ""));
+        int index = 0;
+        foreach (var definition in names.RootElement.EnumerateArray())
+        {
+            if (definition.TryGetProperty("name", out var found) && found.GetString() == name)
+            {
+                using var all = JsonDocument.Parse(Convert.FromBase64String(values.GetString() ?? ""));
+                return all.RootElement.GetArrayLength() > index ? all.RootElement[index].Clone() : null;
+            }
+
+            index++;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// One key of the WebAssembly persisted state (base64 of a JSON object whose values are base64 of each key's JSON,
+    /// as <c>PersistentComponentState.PersistAsJson</c> wrote it): that JSON's bytes, or null when absent.
+    /// </summary>
+    public byte[]? PersistedValue(string key)
+    {
+        if (PersistedState.Length == 0)
+        {
+            return null;
+        }
+
+        using var state = JsonDocument.Parse(Convert.FromBase64String(PersistedState));
+        return state.RootElement.TryGetProperty(key, out var value) && value.GetString() is { } encoded ? Convert.FromBase64String(encoded) : null;
     }
 
     [GeneratedRegex("<!--Blazor:(\\{.*?\\})-->", RegexOptions.Singleline)]
     private static partial Regex ComponentMarker();
 
     [GeneratedRegex("<!--Blazor-Server-Component-State:(.*?)-->", RegexOptions.Singleline)]
-    private static partial Regex PersistedStateMarker();
+    private static partial Regex ServerStateMarker();
+
+    [GeneratedRegex("<!--Blazor-WebAssembly-Component-State:(.*?)-->", RegexOptions.Singleline)]
+    private static partial Regex WebAssemblyStateMarker();
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Buffers.Text;
 
 namespace Confab.Bench.Web;
 
@@ -43,24 +42,14 @@ internal readonly ref struct RenderBatchReader
     private int StringCount => (data.Length - 20 - stringTable) / 4;
 
     /// <summary>
-    /// Adds to <paramref name="numbers"/> the number after each <paramref name="marker"/> found in the batch's strings
+    /// Adds to <paramref name="numbers"/> the number after each message marker found in the batch's strings
     /// (message text arrives as markup or text): how a receiving session sees that a message reached it.
     /// </summary>
-    public void FindMarkers(ReadOnlySpan<byte> marker, List<long> numbers)
+    public void FindMarkers(List<long> numbers)
     {
         for (int i = 0; i < StringCount; i++)
         {
-            var text = String(i);
-            int found;
-            while ((found = text.IndexOf(marker)) >= 0)
-            {
-                text = text[(found + marker.Length)..];
-                if (Utf8Parser.TryParse(text, out long number, out int used))
-                {
-                    numbers.Add(number);
-                    text = text[used..];
-                }
-            }
+            SessionContext.FindMarkers(String(i), numbers);
         }
     }
 

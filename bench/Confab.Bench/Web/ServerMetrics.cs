@@ -4,12 +4,13 @@ using Confab.Bench.Load;
 namespace Confab.Bench.Web;
 
 /// <summary>
-/// What the server's <c>/metrics</c> says of its memory, collections and circuits: the managed heap after the last
-/// collection (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations), the time paused for
-/// collections and their count so far, and the active circuits (<c>aspnetcore_components_circuit_active…</c>). Zero when
+/// What the server's <c>/metrics</c> says of its memory, collections, circuits and sockets: the managed heap after the
+/// last collection (<c>dotnet_gc_last_collection_heap_size_bytes</c>, summed over generations), the time paused for
+/// collections and their count so far, the active circuits (<c>aspnetcore_components_circuit_active…</c>) and open
+/// Phoenix sockets (<c>confab_channels_sockets_active</c>: the room page's in WebAssembly mode). Zero when
 /// the series is missing; <see cref="Answered"/> false when the endpoint did not answer.
 /// </summary>
-internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcPauseSeconds, double GcCollections, double MessagesAccepted)
+internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcPauseSeconds, double GcCollections, double MessagesAccepted, double Sockets)
 {
     public bool Answered { get; init; } = true;
 
@@ -28,10 +29,10 @@ internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcP
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return new ServerMetrics(0, 0, 0, 0, 0) { Answered = false }; // an overloaded server may not answer in time: no numbers, not a failed run
+            return new ServerMetrics(0, 0, 0, 0, 0, 0) { Answered = false }; // an overloaded server may not answer in time: no numbers, not a failed run
         }
 
-        double heap = 0, circuits = 0, pause = 0, collections = 0, accepted = 0;
+        double heap = 0, circuits = 0, pause = 0, collections = 0, accepted = 0, sockets = 0;
         foreach (var line in text.Split('\n'))
         {
             if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
@@ -54,9 +55,13 @@ internal sealed record ServerMetrics(double HeapMiB, double Circuits, double GcP
             {
                 accepted += Value(line);
             }
+            else if (line.StartsWith("confab_channels_sockets_active", StringComparison.Ordinal))
+            {
+                sockets += Value(line);
+            }
         }
 
-        return new ServerMetrics(ServerSampler.Mib((long)heap), circuits, Math.Round(pause, 2), collections, accepted);
+        return new ServerMetrics(ServerSampler.Mib((long)heap), circuits, Math.Round(pause, 2), collections, accepted, sockets);
     }
 
     private static double Value(string line) =>

@@ -31,6 +31,9 @@ internal sealed record WebOptions
           --drain S            seconds to wait after sending for late deliveries (default 5)
           --ready-file PATH    written once every session is open and memory sampled (another load can start then)
           --send-delay S       seconds between that and sending (default 0)
+          --page MODE          how the server runs the room page (its Confab:Web:RoomRenderMode; start it so): server (each page
+                               a Blazor Server circuit) or webassembly (prerendered, then run in the browser over the Phoenix
+                               socket); the driver's sessions do what that page does, Chromium's are that page (default server)
           --chromium           real Chromium pages (/usr/bin/chromium, one browser, a context per user) instead of the driver
           --server-pid PID     the server process, for its RSS and CPU from /proc
           --out FILE           write the report as JSON
@@ -69,6 +72,12 @@ internal sealed record WebOptions
     public string? ReadyFile { get; init; }
 
     public double SendDelay { get; init; }
+
+    /// <summary>What <c>--page</c> said: <c>server</c> or <c>webassembly</c> (see <see cref="Page"/>).</summary>
+    public string PageText { get; init; } = "server";
+
+    /// <summary>How the server runs the room page, and so what a driver session does (<see cref="CircuitSession"/> or <see cref="SocketPageSession"/>).</summary>
+    public PageMode Page => PageText == PageName(PageMode.WebAssembly) ? PageMode.WebAssembly : PageMode.Server;
 
     public bool Chromium { get; init; }
 
@@ -109,6 +118,7 @@ internal sealed record WebOptions
         Drain = Real(args, "drain", 5),
         ReadyFile = args.Text("ready-file", "") is { Length: > 0 } ready ? ready : null,
         SendDelay = Real(args, "send-delay", 0),
+        PageText = args.Text("page", "server"),
         Chromium = args.Text("chromium", "") == "true",
         ServerPid = args.Number("server-pid", 0),
         Out = args.Text("out", "") is { Length: > 0 } path ? path : null,
@@ -119,6 +129,7 @@ internal sealed record WebOptions
     public string? Problem() =>
         !IPAddress.TryParse(Url.Host, out var host) || !IPAddress.IsLoopback(host) ? "--url must be a loopback address (127.0.0.0/8)"
         : Sessions < 1 || Sessions > (Chromium ? MaxChromiumPages : MaxSessions) ? $"--sessions must be 1 to {(Chromium ? MaxChromiumPages : MaxSessions)}"
+        : PageText != PageName(PageMode.Server) && PageText != PageName(PageMode.WebAssembly) ? "--page must be server or webassembly"
         : RoomSize < 1 ? "--room-size must be at least 1"
         : FirstUser < 0 ? "--first-user must be 0 or more"
         : Rate <= 0 || Seconds < 0 || Phases.Any(p => p.Rate <= 0 || p.Seconds <= 0) ? "--rate and --phases' rates must be positive, seconds 0 or more"
@@ -128,10 +139,23 @@ internal sealed record WebOptions
         : MaxSeconds is <= 0 or > 3600 ? "--max-seconds must be at most 3600"
         : null;
 
+    /// <summary>A page mode as <c>--page</c>, the reports and the page's component markers name it.</summary>
+    public static string PageName(PageMode mode) => mode == PageMode.WebAssembly ? "webassembly" : "server";
+
     public static string RoomSlug(int room) => Load.LoadDatabase.RoomPrefix + (room + 1).ToString("D4", CultureInfo.InvariantCulture);
 
     public string UserName(int session) => "load" + (FirstUser + session + 1).ToString("D5", CultureInfo.InvariantCulture);
 
     private static double Real(BenchArgs args, string name, double fallback) =>
         double.Parse(args.Text(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+}
+
+/// <summary>How the server runs the room page (its <c>Confab:Web:RoomRenderMode</c>).</summary>
+internal enum PageMode
+{
+    /// <summary>Each page a Blazor Server circuit.</summary>
+    Server,
+
+    /// <summary>Prerendered, then run in the browser on WebAssembly over the Phoenix socket.</summary>
+    WebAssembly,
 }

@@ -54,7 +54,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         Sessions = [.. Enumerable.Range(0, options.Sessions).Select(i => createSession(i, stats))];
         var open = await OpenAllAsync(Sessions, stats);
         Console.WriteLine($"{tag} opened {open.Opened}/{open.Attempted} sessions in {open.Seconds:F1} s ({open.Opened / Math.Max(open.Seconds, 0.001):F1}/s); failures {open.Failures} {stats.FirstError}");
-        Console.WriteLine($"{tag} open (sign-in, page, circuit, first render): {open.Latency}; server CPU {open.ServerCpuPercent:F0}%");
+        Console.WriteLine($"{tag} open ({OpenSteps()}): {open.Latency}; server CPU {open.ServerCpuPercent:F0}%");
 
         await Task.Delay(TimeSpan.FromSeconds(options.Settle), cancellationToken);
         double opened = Rss();
@@ -62,9 +62,11 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
         int openNow = Sessions.Count(s => s.IsOpen);
         var memory = new WebMemoryReport(
             coldIdle, idle, opened, openNow, PerSessionKiB(opened - idle, openNow),
-            metricsIdle.HeapMiB, metricsOpen.HeapMiB, PerSessionKiB(metricsOpen.HeapMiB - metricsIdle.HeapMiB, openNow), metricsOpen.Circuits);
+            metricsIdle.HeapMiB, metricsOpen.HeapMiB, PerSessionKiB(metricsOpen.HeapMiB - metricsIdle.HeapMiB, openNow),
+            ServerMetrics.Growth(metricsIdle, metricsOpen, m => m.GcCollections), metricsOpen.Circuits, metricsOpen.Sockets);
         Console.WriteLine($"{tag} server RSS {idle:F0} MiB idle, {opened:F0} MiB with {openNow} sessions open: {memory.RssPerSessionKiB:F0} KiB a session; "
-            + $"managed heap {metricsIdle.HeapMiB:F0} -> {metricsOpen.HeapMiB:F0} MiB ({memory.HeapPerSessionKiB:F0} KiB a session); circuits {metricsOpen.Circuits}");
+            + $"managed heap {metricsIdle.HeapMiB:F0} -> {metricsOpen.HeapMiB:F0} MiB ({memory.HeapPerSessionKiB:F0} KiB a session, {memory.HeapCollectionsBetween} collections between the readings); "
+            + $"circuits {metricsOpen.Circuits}, sockets {metricsOpen.Sockets}");
 
         if (options.ReadyFile is { } ready)
         {
@@ -81,19 +83,21 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
                 + $"(missing {phase.Missing}, extra {phase.Extra}); delivery {phase.Delivery}; own echo {phase.OwnEcho}"
                 + (options.Chromium ? $"; by DevTools' frame events {phase.DeliveryByDevTools}" : ""));
             Console.WriteLine($"{tag} server CPU {phase.ServerCpuPercent:F0}%, RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, its browser's {phase.BrowserCpuPercent:F0}%; "
-                + $"render batches {phase.RenderBatches} ({phase.RenderBytes / 1048576.0:F0} MiB), JS calls so far {stats.InteropCalls}; "
+                + $"{(options.Page == PageMode.WebAssembly && !options.Chromium ? "socket frames" : "render batches")} {phase.RenderBatches} ({phase.RenderBytes / 1048576.0:F0} MiB), JS calls so far {stats.InteropCalls}; "
                 + (phase.ServerGcPauseSeconds is null ? "server: /metrics did not answer"
                     : $"server: {phase.ServerMessagesAccepted} messages accepted, {phase.ServerGcCollections} collections pausing {phase.ServerGcPauseSeconds:F1} s"));
         }
 
         long lostBeforeLeaving = stats.CircuitsLost;
-        Console.WriteLine($"{tag} circuits lost {lostBeforeLeaving} (circuit errors {stats.CircuitErrors}); {Sessions.Count(s => s.IsOpen)} sessions open at the end");
+        string connection = options.Page == PageMode.WebAssembly ? "sockets" : "circuits";
+        Console.WriteLine($"{tag} {connection} lost {lostBeforeLeaving} ({connection[..^1]} errors {stats.CircuitErrors}); {Sessions.Count(s => s.IsOpen)} sessions open at the end");
         await Task.WhenAll(Sessions.Select(s => s.CloseAsync()));
         double afterLeaving = Rss();
         return new WebReport(
             options.Name,
             DateTimeOffset.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
             options.Chromium ? "chromium" : "driver",
+            WebOptions.PageName(options.Page),
             machine,
             new WebOptionsReport(options.Sessions, options.RoomSize, options.Rooms, options.Phases, options.Ramp, options.Opening, options.Warmup),
             open,
@@ -107,6 +111,9 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             Math.Round((Process.GetCurrentProcess().TotalProcessorTime - generatorCpu).TotalSeconds, 1),
             sampler.Samples);
     }
+
+    private string OpenSteps() => options.Chromium ? "log-in, room page, composer enabled"
+        : options.Page == PageMode.WebAssembly ? "sign-in, page, socket, join" : "sign-in, page, circuit, first render";
 
     private static double PerSessionKiB(double mib, int sessions) => sessions > 0 ? Math.Round(mib * 1024 / sessions, 1) : 0;
 
@@ -211,7 +218,8 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             ServerMetrics.Growth(metricsBefore, metricsAfter, m => m.GcCollections), ServerMetrics.Growth(metricsBefore, metricsAfter, m => m.MessagesAccepted));
     }
 
-    // SignalR's keep-alive, for every open session (the server drops a client it has not heard from for 30 s).
+    // The connections' keep-alive, for every session: SignalR's ping (the server drops a client it has not heard from for
+    // 30 s), Phoenix's heartbeat.
     private async Task PingAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
@@ -220,7 +228,7 @@ internal sealed class WebRun(WebOptions options, Func<int, WebStats, IBrowserSes
             long now = Stopwatch.GetTimestamp();
             foreach (var session in warm.Concat(Sessions))
             {
-                (session as CircuitSession)?.PingIfIdle(now);
+                session.KeepAlive(now);
             }
         }
     }
