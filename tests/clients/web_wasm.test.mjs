@@ -24,7 +24,11 @@ const texts = (page) => page.locator(".message .content").allTextContents();
 test("the room is prerendered with its history, then live over the Phoenix socket with no circuit", async () => {
   const page = await signUp(browser, server, "wanda");
   const sockets = [];
-  page.on("websocket", (socket) => sockets.push(new URL(socket.url()).pathname));
+  const joins = [];
+  page.on("websocket", (socket) => {
+    sockets.push(new URL(socket.url()).pathname);
+    socket.on("framesent", ({ payload }) => String(payload).includes('"phx_join"') && joins.push(JSON.parse(payload)));
+  });
   const sam = await newUser(server, "sam");
   await postMessage(server, sam, "general", "already here");
 
@@ -43,6 +47,8 @@ test("the room is prerendered with its history, then live over the Phoenix socke
   await eventually(async () => (await page.locator("[data-testid=online] .online-name").allTextContents()).includes("wanda"), 5000, "wanda online");
 
   assert.deepEqual([...new Set(sockets)], ["/socket/websocket"]);
+  // The browser started from the prerendered history (persisted in the page): it joined for what came after it only.
+  assert.deepEqual(joins.map(([, , topic, , payload]) => [topic, payload]), [["room:general", { last_seq: 1 }]]);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: screenshotPath("room-webassembly-phone") });
   await page.context().close();

@@ -84,8 +84,8 @@ internal sealed class SocketPageSession(SessionContext context, int index, int r
 
     protected override void Interrupt(string reason) => joined.TrySetResult(reason);
 
-    // The newest event seq of the prerendered history: the persisted state's value is a JSON string (the page
-    // serializes its snapshot, then persists that string as JSON) holding {"messages": {...}, "last_seq": N}.
+    // The newest event seq of the prerendered history: the persisted state's value is the page's snapshot as Blazor
+    // writes it, {"messages": {...}, "lastSeq": N}.
     private static long? LastSeq(RoomPageMarkers page)
     {
         if (page.PersistedValue(PrerenderedKey) is not { } persisted)
@@ -93,9 +93,8 @@ internal sealed class SocketPageSession(SessionContext context, int index, int r
             return null; // no persisted history: the page joins with {} and takes the newest page from the reply
         }
 
-        using var outer = JsonDocument.Parse(persisted);
-        using var latest = JsonDocument.Parse(outer.RootElement.GetString() ?? "");
-        return latest.RootElement.GetProperty("last_seq").GetInt64();
+        using var latest = JsonDocument.Parse(persisted);
+        return latest.RootElement.GetProperty("lastSeq").GetInt64();
     }
 
     private long NextRef() => Interlocked.Increment(ref nextRef);

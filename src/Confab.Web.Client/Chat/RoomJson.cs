@@ -58,6 +58,5 @@ public static class RoomEvents
 [JsonSerializable(typeof(MessageUpdated))]
 [JsonSerializable(typeof(MessageDeleted))]
 [JsonSerializable(typeof(ReactionChanged))]
-[JsonSerializable(typeof(LatestMessages))]
 [JsonSerializable(typeof(JsonDocument))]
 internal sealed partial class RoomJson : JsonSerializerContext;

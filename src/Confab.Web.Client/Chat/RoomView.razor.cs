@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using Confab.Messages;
 using Confab.Rooms;
 using Microsoft.AspNetCore.Components;
@@ -52,9 +51,14 @@ public sealed partial class RoomView
     private bool atNewest = true;
     private (long Seq, MessageFocus Focus)? refocus;
 
-    // Parameters reach the browser as JSON: the records' constructors must survive trimming.
+    // Parameters and the prerendered history reach the browser as JSON: the records' constructors must survive trimming.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(Room))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(MessageAuthor))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LatestMessages))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(MessagePage))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(Message))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ReactionSummary))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ReplyPreview))]
     public RoomView()
     {
         nameOf = NameOf;
@@ -96,8 +100,7 @@ public sealed partial class RoomView
 
         link = Links.Open(Room, Me, SocketToken);
         history = new RoomHistory(link);
-        if (State.TryTakeFromJson<string>(PrerenderedKey, out var prerendered) && prerendered is not null
-            && JsonSerializer.Deserialize(prerendered, RoomJson.Default.LatestMessages) is { } latest)
+        if (State.TryTakeFromJson<LatestMessages>(PrerenderedKey, out var latest) && latest is not null)
         {
             // The browser starts where the server's prerender left off: the same list, no second read, no flicker.
             history.Load(latest);
@@ -121,7 +124,7 @@ public sealed partial class RoomView
 
     private Task PersistAsync()
     {
-        State.PersistAsJson(PrerenderedKey, JsonSerializer.Serialize(history!.Snapshot(), RoomJson.Default.LatestMessages));
+        State.PersistAsJson(PrerenderedKey, history!.Snapshot());
         return Task.CompletedTask;
     }
 
