@@ -12,9 +12,10 @@ public interface IRoomLink : IRoomHistorySource, IAsyncDisposable
 {
     /// <summary>
     /// Starts live updates from after the room event <paramref name="afterSeq"/> (the newest the page has): each is handed to
-    /// <paramref name="deliver"/>, one at a time, which applies it on the page's own context and says whether it rendered.
+    /// <paramref name="deliver"/>, one at a time, which applies it on the page's own context (the update is the link's
+    /// again once that is done).
     /// </summary>
-    Task StartAsync(long afterSeq, Func<RoomUpdate, Task<bool>> deliver);
+    Task StartAsync(long afterSeq, Func<RoomUpdate, Task> deliver);
 
     Task<RoomActionResult> PostAsync(string text, string clientId, long? replyTo);
 
@@ -26,6 +27,9 @@ public interface IRoomLink : IRoomHistorySource, IAsyncDisposable
 
     /// <summary>The reader is typing (the others see it for a few seconds).</summary>
     Task TypingAsync();
+
+    /// <summary>The page renders an update (the browser has it to show).</summary>
+    void Rendering();
 
     /// <summary>The browser has shown the page's last render.</summary>
     void Rendered();
@@ -68,6 +72,16 @@ public sealed class RoomUpdate
 
     /// <summary>The page's connection went down (false) or came back (true).</summary>
     public bool? Connected { get; set; }
+
+    /// <summary>Empties the update, to fill it again.</summary>
+    public void Clear()
+    {
+        Events.Clear();
+        Typing.Clear();
+        Online = null;
+        Missed = false;
+        Connected = null;
+    }
 }
 
 public enum RoomActionOutcome

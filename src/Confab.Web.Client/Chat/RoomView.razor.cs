@@ -42,7 +42,7 @@ public sealed partial class RoomView
     private readonly Func<long, string> nameOf;
     private readonly Func<Task> send;
     private readonly Func<ChangeEventArgs, Task> input;
-    private readonly Func<RoomUpdate, Task<bool>> deliver;
+    private readonly Func<RoomUpdate, Task> deliver;
 
     /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
     private const int Window = RoomHistory.PageSize;
@@ -64,7 +64,7 @@ public sealed partial class RoomView
         nameOf = NameOf;
         send = SendAsync;
         input = OnInputAsync;
-        deliver = DeliverAsync;
+        deliver = update => Dispatch(() => ApplyAsync(update));
     }
 
     /// <summary>A message being acted on; the instance (by reference) is its item's key, so a new act makes a new item.</summary>
@@ -260,15 +260,8 @@ public sealed partial class RoomView
         }
     }
 
-    private async Task<bool> DeliverAsync(RoomUpdate update)
-    {
-        var rendered = false;
-        await Dispatch(async () => rendered = await ApplyAsync(update));
-        return rendered;
-    }
-
-    // One update from the link, applied to the page's state; true when it rendered.
-    private async Task<bool> ApplyAsync(RoomUpdate update)
+    // One update from the link, applied to the page's state, rendered when anything shown changed.
+    private async Task ApplyAsync(RoomUpdate update)
     {
         var changed = false;
         var gap = false;
@@ -313,11 +306,9 @@ public sealed partial class RoomView
         // A typing notice renders only when the line changes (not for each notice of someone already shown typing).
         if (RefreshTyping() || changed)
         {
+            link!.Rendering();
             StateHasChanged();
-            return true;
         }
-
-        return false;
     }
 
     // The typing line as of now, and a wake-up for when it next changes by itself (a notice running out).

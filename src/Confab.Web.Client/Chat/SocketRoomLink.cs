@@ -28,7 +28,7 @@ public sealed class SocketRoomLink : IRoomLink
     private string token;
     private PhoenixChannel? channel;
     private PhoenixPresence? presence;
-    private Func<RoomUpdate, Task<bool>>? deliver;
+    private Func<RoomUpdate, Task>? deliver;
     private RoomUpdate? pending;
     private bool pumping;
     private bool refreshing;
@@ -75,7 +75,7 @@ public sealed class SocketRoomLink : IRoomLink
         return new RoomEventPage(events, document.RootElement.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True);
     }
 
-    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task<bool>> deliver)
+    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task> deliver)
     {
         lock (gate)
         {
@@ -86,6 +86,11 @@ public sealed class SocketRoomLink : IRoomLink
         Connect();
         _ = PumpAsync();
         return Task.CompletedTask;
+    }
+
+    // A socket that falls behind is the server's to close (its queue is bounded); nothing to watch here.
+    public void Rendering()
+    {
     }
 
     public void Rendered()
@@ -378,7 +383,7 @@ public sealed class SocketRoomLink : IRoomLink
         while (true)
         {
             RoomUpdate update;
-            Func<RoomUpdate, Task<bool>> to;
+            Func<RoomUpdate, Task> to;
             lock (gate)
             {
                 if (pumping || deliver is null || pending is null)

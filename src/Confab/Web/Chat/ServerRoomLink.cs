@@ -32,7 +32,10 @@ public sealed class ServerRoomLink(
     private ITimer? onlineTimer;
     private long onlineAt;
     private bool onlineDue;
-    private Func<RoomUpdate, Task<bool>>? deliver;
+    private Func<RoomUpdate, Task>? deliver;
+
+    // The inbox's drains are one at a time and each is applied before the next: one update serves them all.
+    private readonly RoomUpdate drained = new();
     private IDisposable? subscription;
     private PageInbox? inbox;
     private PresenceHandle? tracked;
@@ -50,7 +53,7 @@ public sealed class ServerRoomLink(
 
     public Task<RoomEventPage> ListEventsAfterAsync(long afterSeq, int limit) => store.ListEventsAfterAsync(room.Id, afterSeq, limit);
 
-    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task<bool>> deliver)
+    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task> deliver)
     {
         this.deliver = deliver;
         inbox = new PageInbox(DrainAsync);
@@ -60,6 +63,8 @@ public sealed class ServerRoomLink(
         // Anything committed after afterSeq, up to the subscription: the page catches up from the store.
         return DeliverAsync(new RoomUpdate { Missed = true, Connected = true, Online = RoomOnline.Of(topic, presence.List(topic)) });
     }
+
+    public void Rendering() => KeepUp();
 
     public void Rendered() => Volatile.Write(ref unacknowledgedSince, 0);
 
@@ -113,7 +118,8 @@ public sealed class ServerRoomLink(
     // Everything the room broadcast since the last turn, as one update.
     private Task DrainAsync(PageInbox from)
     {
-        var update = new RoomUpdate();
+        var update = drained;
+        update.Clear();
         var presenceChanged = false;
         for (var taken = 0; taken < PageInbox.Capacity && from.TryTake(out var broadcast); taken++)
         {
@@ -185,13 +191,7 @@ public sealed class ServerRoomLink(
         _ = DeliverAsync(new RoomUpdate { Online = RoomOnline.Of(topic, presence.List(topic)) });
     }
 
-    private async Task DeliverAsync(RoomUpdate update)
-    {
-        if (deliver is not null && await deliver(update))
-        {
-            KeepUp();
-        }
-    }
+    private Task DeliverAsync(RoomUpdate update) => deliver?.Invoke(update) ?? Task.CompletedTask;
 
     private void KeepUp()
     {
