@@ -17,6 +17,7 @@ namespace Confab.Web.Chat;
 public sealed class SocketRoomLink : IRoomLink
 {
     private static readonly TimeSpan TypingEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
     private readonly Room room;
     private readonly MessageAuthor me;
@@ -34,6 +35,7 @@ public sealed class SocketRoomLink : IRoomLink
     private bool refreshing;
     private bool disposed;
     private long? typedAt;
+    private long? renewedAt;
 
     // The newest room event the page has (every rejoin asks for the events after it); null before the first join.
     private long? lastSeq;
@@ -295,10 +297,14 @@ public sealed class SocketRoomLink : IRoomLink
 
     private void OnTokenExpired(JsonElement payload) => _ = RenewAsync();
 
+    // A refused connect: in a browser the refusal's status cannot be seen, so a token that ran out while the socket was
+    // down (a laptop asleep) looks like any failure. Each failure, at most every few seconds, asks the session for a
+    // fresh token; while the server is away that request fails too and nothing changes.
     private void OnSocketError(Exception error)
     {
-        if (error is PhoenixConnectionException { HttpStatusCode: 401 or 403 })
+        if (error is PhoenixConnectionException && (renewedAt is not { } last || time.GetElapsedTime(last) >= RenewEvery))
         {
+            renewedAt = time.GetTimestamp();
             _ = RenewAsync();
         }
     }
@@ -330,9 +336,9 @@ public sealed class SocketRoomLink : IRoomLink
             await socket.ConnectAsync();
             Connect();
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or PhoenixConnectionException)
         {
-            // Offline: the next refusal tries again.
+            // Offline, or the server went away meanwhile: the socket keeps trying, and the next refusal renews again.
         }
         finally
         {
