@@ -59,10 +59,29 @@ public sealed record LatestMessages(MessagePage Messages, long LastSeq);
 /// <summary>What reached a page since the last update: room events in seq order, typing notices, who is online, the connection.</summary>
 public sealed class RoomUpdate
 {
-    public List<IRoomEvent> Events { get; } = [];
+    private readonly List<IRoomEvent> events = [];
+    private readonly List<MessageAuthor> typing = [];
 
-    /// <summary>Others who typed.</summary>
-    public List<MessageAuthor> Typing { get; } = [];
+    public IReadOnlyList<IRoomEvent> Events => events;
+
+    /// <summary>Others who typed, and have not posted since.</summary>
+    public IReadOnlyList<MessageAuthor> Typing => typing;
+
+    /// <summary>
+    /// A room event, after those already added. A message ends its author's typing notices added before it: a page
+    /// applies the events first, so a notice left here would show its author typing again, after their message.
+    /// </summary>
+    public void Add(IRoomEvent roomEvent)
+    {
+        events.Add(roomEvent);
+        if (roomEvent is Message message && typing.Count > 0)
+        {
+            typing.RemoveAll(who => who.Id == message.User.Id);
+        }
+    }
+
+    /// <summary>Someone else typed.</summary>
+    public void Typed(MessageAuthor who) => typing.Add(who);
 
     /// <summary>Who is online now, when it changed.</summary>
     public OnlineList? Online { get; set; }
@@ -76,8 +95,8 @@ public sealed class RoomUpdate
     /// <summary>Empties the update, to fill it again.</summary>
     public void Clear()
     {
-        Events.Clear();
-        Typing.Clear();
+        events.Clear();
+        typing.Clear();
         Online = null;
         Missed = false;
         Connected = null;

@@ -272,7 +272,11 @@ public sealed class SocketRoomLink : IRoomLink
         var cut = response.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
         Enqueue(update =>
         {
-            update.Events.AddRange(events.Select(entry => entry.Payload));
+            foreach (var entry in events)
+            {
+                update.Add(entry.Payload);
+            }
+
             update.Missed |= cut;
             update.Connected = true;
         });
@@ -282,7 +286,7 @@ public sealed class SocketRoomLink : IRoomLink
     {
         if (RoomEvents.Read(name, payload) is { } roomEvent)
         {
-            Enqueue(update => update.Events.Add(roomEvent));
+            Enqueue(update => update.Add(roomEvent));
         }
     }
 
@@ -291,7 +295,7 @@ public sealed class SocketRoomLink : IRoomLink
         if (payload.TryGetProperty("user_id", out var id) && id.TryGetInt64(out var userId) && userId != me.Id
             && payload.TryGetProperty("username", out var name) && name.GetString() is { } username)
         {
-            Enqueue(update => update.Typing.Add(new MessageAuthor(userId, username)));
+            Enqueue(update => update.Typed(new MessageAuthor(userId, username)));
         }
     }
 

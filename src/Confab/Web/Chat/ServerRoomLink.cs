@@ -129,12 +129,12 @@ public sealed class ServerRoomLink(
                     presenceChanged = true;
                     break;
                 case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
-                    update.Typing.Add(new MessageAuthor(notice.UserId, notice.Username));
+                    update.Typed(new MessageAuthor(notice.UserId, notice.Username));
                     break;
                 default:
                     if (RoomActivity.ReadEvent(broadcast) is { } roomEvent)
                     {
-                        update.Events.Add(roomEvent);
+                        update.Add(roomEvent);
                     }
 
                     break;
