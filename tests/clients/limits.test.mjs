@@ -2,7 +2,7 @@
 // and the join backlog bound (set small here).
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, newUser, postMessage } from "./support/server.mjs";
+import { startServer, newUser, postMessage, joinRoom } from "./support/server.mjs";
 import { connect, disconnectAll, reply, errorReply, eventually, collect } from "./support/phoenix.mjs";
 
 let server;
@@ -48,15 +48,17 @@ test("typing is forwarded at most once per second per user", async () => {
 
 test("a join with last_seq gets what was missed, up to the backlog bound, then has_more", async () => {
   const writers = await Promise.all(["ivy", "jack", "kim"].map((name) => newUser(server, name)));
-  for (let i = 1; i <= 25; i++) await postMessage(server, writers[Math.floor((i - 1) / 9)], "general", `g${i}`);
   const reader = await newUser(server, "liam");
+  // Members first (seqs 1 to 4), so that the 25 messages are seqs 5 to 29.
+  for (const user of [...writers, reader]) await joinRoom(server, user, "general");
+  for (let i = 1; i <= 25; i++) await postMessage(server, writers[Math.floor((i - 1) / 9)], "general", `g${i}`);
 
-  const recent = await joined(reader, "general", { last_seq: 18 });
-  assert.deepEqual(recent.response.messages.map((m) => m.seq), [19, 20, 21, 22, 23, 24, 25]);
+  const recent = await joined(reader, "general", { last_seq: 22 });
+  assert.deepEqual(recent.response.messages.map((m) => m.seq), [23, 24, 25, 26, 27, 28, 29]);
   assert.equal(recent.response.has_more, undefined);
 
-  const cut = await joined(reader, "general", { last_seq: 2 });
-  assert.deepEqual(cut.response.messages.map((m) => m.seq), Array.from({ length: 20 }, (_, i) => i + 3));
+  const cut = await joined(reader, "general", { last_seq: 6 });
+  assert.deepEqual(cut.response.messages.map((m) => m.seq), Array.from({ length: 20 }, (_, i) => i + 7));
   assert.equal(cut.response.has_more, true);
 
   const bad = connect(server, { token: reader.token }).channel("room:general", { last_seq: "nine" });

@@ -92,6 +92,12 @@ public sealed class RoomUpdate
     /// <summary>The page's connection went down (false) or came back (true).</summary>
     public bool? Connected { get; set; }
 
+    /// <summary>The reader was removed from the room (or banned): nothing more comes, and nothing can be sent.</summary>
+    public bool Removed { get; set; }
+
+    /// <summary>Whether <paramref name="roomEvent"/> removes <paramref name="me"/> from the room.</summary>
+    public static bool Removes(IRoomEvent roomEvent, long me) => roomEvent is MemberChanged { Role: null } gone && gone.User.Id == me;
+
     /// <summary>Empties the update, to fill it again.</summary>
     public void Clear()
     {
@@ -100,6 +106,7 @@ public sealed class RoomUpdate
         Online = null;
         Missed = false;
         Connected = null;
+        Removed = false;
     }
 }
 

@@ -19,7 +19,8 @@ public static class RoomEvents
     public static readonly IReadOnlyList<string> Names =
     [
         RoomEventNames.NewMessage, RoomEventNames.MessageUpdated, RoomEventNames.MessageDeleted, RoomEventNames.ReactionAdded,
-        RoomEventNames.ReactionRemoved,
+        RoomEventNames.ReactionRemoved, RoomEventNames.MemberAdded, RoomEventNames.MemberUpdated, RoomEventNames.MemberRemoved,
+        RoomEventNames.RoomUpdated,
     ];
 
     /// <summary>A room event's payload by its event's name; null for other events.</summary>
@@ -28,10 +29,26 @@ public static class RoomEvents
         RoomEventNames.NewMessage => payload.Deserialize(RoomJson.Default.Message),
         RoomEventNames.MessageUpdated => payload.Deserialize(RoomJson.Default.MessageUpdated),
         RoomEventNames.MessageDeleted => payload.Deserialize(RoomJson.Default.MessageDeleted),
-        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved =>
-            payload.Deserialize(RoomJson.Default.ReactionChanged) is { } reaction ? reaction with { Added = @event == RoomEventNames.ReactionAdded } : null,
+        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved => Reaction(@event, payload.Deserialize(RoomJson.Default.ReactionChanged)),
+        RoomEventNames.MemberAdded or RoomEventNames.MemberUpdated or RoomEventNames.MemberRemoved => payload.Deserialize(RoomJson.Default.MemberChanged),
+        RoomEventNames.RoomUpdated => payload.Deserialize(RoomJson.Default.RoomUpdated),
         _ => null,
     };
+
+    /// <summary>A room event's payload by its event's name, from its JSON (a broadcast published elsewhere); null for other events.</summary>
+    public static IRoomEvent? Read(string @event, ReadOnlySpan<byte> json) => @event switch
+    {
+        RoomEventNames.NewMessage => JsonSerializer.Deserialize(json, RoomJson.Default.Message),
+        RoomEventNames.MessageUpdated => JsonSerializer.Deserialize(json, RoomJson.Default.MessageUpdated),
+        RoomEventNames.MessageDeleted => JsonSerializer.Deserialize(json, RoomJson.Default.MessageDeleted),
+        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved => Reaction(@event, JsonSerializer.Deserialize(json, RoomJson.Default.ReactionChanged)),
+        RoomEventNames.MemberAdded or RoomEventNames.MemberUpdated or RoomEventNames.MemberRemoved => JsonSerializer.Deserialize(json, RoomJson.Default.MemberChanged),
+        RoomEventNames.RoomUpdated => JsonSerializer.Deserialize(json, RoomJson.Default.RoomUpdated),
+        _ => null,
+    };
+
+    private static ReactionChanged? Reaction(string @event, ReactionChanged? reaction) =>
+        reaction is null ? null : reaction with { Added = @event == RoomEventNames.ReactionAdded };
 
     /// <summary>Replayed events, <c>[{"event": "message_deleted", "payload": {...}}, ...]</c>.</summary>
     public static List<RoomEventEntry> ReadEntries(JsonElement entries)
@@ -58,5 +75,7 @@ public static class RoomEvents
 [JsonSerializable(typeof(MessageUpdated))]
 [JsonSerializable(typeof(MessageDeleted))]
 [JsonSerializable(typeof(ReactionChanged))]
+[JsonSerializable(typeof(MemberChanged))]
+[JsonSerializable(typeof(RoomUpdated))]
 [JsonSerializable(typeof(JsonDocument))]
 internal sealed partial class RoomJson : JsonSerializerContext;

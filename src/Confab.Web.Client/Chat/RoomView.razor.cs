@@ -19,6 +19,7 @@ public sealed partial class RoomView
     private IRoomLink? link;
     private bool connected;
     private bool lost;
+    private bool removed;
     private bool ready;
     private string draft = "";
     private (string Text, long? ReplyTo, string ClientId)? unacknowledged;
@@ -282,7 +283,14 @@ public sealed partial class RoomView
         }
 
         KeepWindow();
-        if (update.Connected is { } up)
+        if (update.Removed)
+        {
+            removed = true;
+            connected = false;
+            online = OnlineList.Empty;
+            changed = true;
+        }
+        else if (update.Connected is { } up && !removed)
         {
             lost = !up && (connected || lost) && RendererInfo.Name == "WebAssembly";
             connected = up;
@@ -297,7 +305,7 @@ public sealed partial class RoomView
             changed = true;
         }
 
-        if (update.Online is { } now && !ReferenceEquals(now, online))
+        if (update.Online is { } now && !removed && !ReferenceEquals(now, online))
         {
             online = now;
             changed = true;

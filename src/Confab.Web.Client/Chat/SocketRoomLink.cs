@@ -34,6 +34,7 @@ public sealed class SocketRoomLink : IRoomLink
     private bool pumping;
     private bool refreshing;
     private bool disposed;
+    private volatile bool removed;
     private long? typedAt;
     private long? renewedAt;
 
@@ -191,7 +192,7 @@ public sealed class SocketRoomLink : IRoomLink
     {
         lock (gate)
         {
-            if (disposed || channel is { State: not PhoenixChannelState.Closed })
+            if (disposed || removed || channel is { State: not PhoenixChannelState.Closed })
             {
                 return;
             }
@@ -286,7 +287,13 @@ public sealed class SocketRoomLink : IRoomLink
     {
         if (RoomEvents.Read(name, payload) is { } roomEvent)
         {
-            Enqueue(update => update.Add(roomEvent));
+            // Removed from the room: the server closes the channel next, and it is not joined again.
+            removed |= RoomUpdate.Removes(roomEvent, me.Id);
+            Enqueue(update =>
+            {
+                update.Add(roomEvent);
+                update.Removed |= RoomUpdate.Removes(roomEvent, me.Id);
+            });
         }
     }
 

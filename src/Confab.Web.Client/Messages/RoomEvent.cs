@@ -17,6 +17,10 @@ public static class RoomEventNames
     public const string MessageDeleted = "message_deleted";
     public const string ReactionAdded = "reaction_added";
     public const string ReactionRemoved = "reaction_removed";
+    public const string MemberAdded = "member_added";
+    public const string MemberUpdated = "member_updated";
+    public const string MemberRemoved = "member_removed";
+    public const string RoomUpdated = "room_updated";
 }
 
 /// <summary><c>message_updated</c> <c>{"seq": 9, "message": {...}}</c>: the message's state after the edit.</summary>
@@ -32,6 +36,17 @@ public sealed record ReactionChanged(long Seq, long MessageId, string Emoji, Mes
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Added { get; init; }
 }
+
+/// <summary>
+/// <c>member_added</c> / <c>member_updated</c> <c>{"seq": 12, "user": {...}, "role": "member"}</c> (someone joined or was
+/// added; their role changed), <c>member_removed</c> <c>{"seq": 13, "user": {...}}</c> (left, removed or banned).
+/// </summary>
+public sealed record MemberChanged(
+    long Seq, MessageAuthor User, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Role)
+    : IRoomEvent;
+
+/// <summary><c>room_updated</c> <c>{"seq": 14, "slow_mode_seconds": 30}</c>: the room's settings changed.</summary>
+public sealed record RoomUpdated(long Seq, int SlowModeSeconds) : IRoomEvent;
 
 /// <summary>
 /// A room event as replayed to a client that was away: <c>{"event": "message_deleted", "payload": {...}}</c>, the payload

@@ -17,12 +17,24 @@ namespace Confab.Api;
 [JsonSerializable(typeof(CreateRoomRequest))]
 [JsonSerializable(typeof(Room))]
 [JsonSerializable(typeof(IReadOnlyList<Room>))]
+[JsonSerializable(typeof(RoomListing))]
+[JsonSerializable(typeof(IReadOnlyList<RoomListing>))]
+[JsonSerializable(typeof(RoomMember))]
+[JsonSerializable(typeof(IReadOnlyList<RoomMember>))]
+[JsonSerializable(typeof(UpdateRoomRequest))]
+[JsonSerializable(typeof(AddMemberRequest))]
+[JsonSerializable(typeof(SetRoleRequest))]
+[JsonSerializable(typeof(MuteRequest))]
+[JsonSerializable(typeof(BanRequest))]
+[JsonSerializable(typeof(DirectRequest))]
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(Message))]
 [JsonSerializable(typeof(MessagePage))]
 [JsonSerializable(typeof(MessageUpdated))]
 [JsonSerializable(typeof(MessageDeleted))]
 [JsonSerializable(typeof(ReactionChanged))]
+[JsonSerializable(typeof(MemberChanged))]
+[JsonSerializable(typeof(RoomUpdated))]
 [JsonSerializable(typeof(RoomEventEntry))]
 [JsonSerializable(typeof(RoomEventPage))]
 [JsonSerializable(typeof(EditMessageRequest))]
@@ -48,7 +60,7 @@ public sealed record UserResponse(long Id, string Username, string Email, DateTi
 
 public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, UserResponse User);
 
-public sealed record CreateRoomRequest(string? Name, string? Description);
+public sealed record CreateRoomRequest(string? Name, string? Description, string? Visibility = null);
 
 public sealed record PostMessageRequest(string? Content, string? ClientId, long? ReplyTo = null);
 

@@ -24,6 +24,17 @@ public static class Problems
     public static IResult Unauthorized(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: detail);
 
+    /// <summary>Why a change was not made, as HTTP means it: 404, 403, 422 (with field errors when the input was at fault), 429.</summary>
+    public static IResult Refusal(HttpContext context, Messages.ChangeOutcome outcome, string? reason, IReadOnlyDictionary<string, string[]>? errors, TimeSpan retryAfter = default) =>
+        outcome switch
+        {
+            Messages.ChangeOutcome.RateLimited => TooManyRequests(context, reason ?? Messages.MessageActions.RateLimitedReason, retryAfter),
+            Messages.ChangeOutcome.Invalid => Validation(errors!),
+            Messages.ChangeOutcome.NotFound => NotFound(reason ?? "Not found."),
+            Messages.ChangeOutcome.Forbidden => Forbidden(reason ?? "Not allowed."),
+            _ => Unprocessable(reason ?? "The change cannot be made."),
+        };
+
     /// <summary>429 with <c>Retry-After</c> (whole seconds) and <c>retry_after_ms</c> in the body.</summary>
     public static IResult TooManyRequests(HttpContext context, string detail, TimeSpan retryAfter)
     {

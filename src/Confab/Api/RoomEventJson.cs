@@ -15,20 +15,9 @@ public static class RoomEventJson
         MessageUpdated updated => JsonPayload.Serialize(updated, ConfabJsonContext.Default.MessageUpdated),
         MessageDeleted deleted => JsonPayload.Serialize(deleted, ConfabJsonContext.Default.MessageDeleted),
         ReactionChanged reaction => JsonPayload.Serialize(reaction, ConfabJsonContext.Default.ReactionChanged),
+        MemberChanged member => JsonPayload.Serialize(member, ConfabJsonContext.Default.MemberChanged),
+        RoomUpdated updated => JsonPayload.Serialize(updated, ConfabJsonContext.Default.RoomUpdated),
         _ => throw Unknown(payload),
-    };
-
-    /// <summary>Reads a payload published elsewhere (from its JSON) by its event's name; null for other events.</summary>
-    public static IRoomEvent? Read(string @event, ReadOnlySpan<byte> json) => @event switch
-    {
-        RoomEventNames.NewMessage => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.Message),
-        RoomEventNames.MessageUpdated => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.MessageUpdated),
-        RoomEventNames.MessageDeleted => JsonSerializer.Deserialize(json, ConfabJsonContext.Default.MessageDeleted),
-        RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved =>
-            JsonSerializer.Deserialize(json, ConfabJsonContext.Default.ReactionChanged) is { } reaction
-                ? reaction with { Added = @event == RoomEventNames.ReactionAdded }
-                : null,
-        _ => null,
     };
 
     /// <summary>Writes a payload into a larger document (a replayed entry), as <see cref="Payload"/> encodes it.</summary>

@@ -9,7 +9,8 @@ namespace Confab.Messages;
 /// <summary>
 /// What people do to messages, the same for every transport (socket, REST, UI): post, edit, delete, react. Each checks
 /// its input and who may do it, rate-limits posts and edits per user, then commits through <see cref="MessageLog"/>,
-/// which broadcasts the event.
+/// which broadcasts the event. The room is one the actor may see (<see cref="RoomDirectory.GetForAsync(long, string, CancellationToken)"/>,
+/// a channel's join); a post also needs a member who is not muted or held by slow mode (posting to a public room joins it).
 /// </summary>
 public sealed class MessageActions : IDisposable
 {
@@ -24,14 +25,16 @@ public sealed class MessageActions : IDisposable
 
     private readonly MessageLog log;
     private readonly ChatStore store;
+    private readonly MemberActions members;
     private readonly ConfabMetrics metrics;
     private readonly MessageOptions options;
     private readonly PartitionedRateLimiter<long> limiter;
 
-    public MessageActions(MessageLog log, ChatStore store, IOptions<MessageOptions> options, ConfabMetrics metrics)
+    public MessageActions(MessageLog log, ChatStore store, MemberActions members, IOptions<MessageOptions> options, ConfabMetrics metrics)
     {
         this.log = log;
         this.store = store;
+        this.members = members;
         this.metrics = metrics;
         this.options = options.Value;
         var count = this.options.RateLimitCount;
@@ -75,6 +78,18 @@ public sealed class MessageActions : IDisposable
             }
 
             preview = new ReplyPreview(replied!.Id, replied.Seq, replied.User, Excerpt(replied.Content));
+        }
+
+        if (await members.JoinAsync(room, author, cancellationToken) is { Outcome: ChangeOutcome.NotFound } notMember)
+        {
+            metrics.MessageRejected("not_member");
+            return notMember;
+        }
+
+        if (await members.PostRefusalAsync(room, author, cancellationToken) is { } held)
+        {
+            metrics.MessageRejected(held.Outcome == ChangeOutcome.RateLimited ? "slow_mode" : "muted");
+            return held;
         }
 
         if (RateLimited(author.Id) is { } limited)
@@ -124,17 +139,25 @@ public sealed class MessageActions : IDisposable
             ?? ChangeResult.Refused(ChangeOutcome.Refused, ChangedMeanwhileReason);
     }
 
-    /// <summary>Deletes one of the author's messages: its text and reactions are gone, a tombstone stays.</summary>
+    /// <summary>
+    /// Deletes one of the author's messages, or anyone's when the author moderates the room: its text and reactions are
+    /// gone, a tombstone stays.
+    /// </summary>
     public async ValueTask<ChangeResult> DeleteAsync(Room room, MessageAuthor author, long messageId, CancellationToken cancellationToken = default)
     {
-        if (Refusal(await store.GetMessageAsync(messageId, cancellationToken), room, author, ownOnly: true) is { } refused)
+        // A moderator (a server admin too, member or not) may delete anyone's message.
+        var moderates = await members.ModeratesAsync(room, author, cancellationToken);
+        var message = await store.GetMessageAsync(messageId, cancellationToken);
+        var ownOnly = message is null || message.User.Id == author.Id || !moderates;
+        if (Refusal(message, room, author, ownOnly) is { } refused)
         {
             return refused;
         }
 
-        return await CommitAsync(new DeleteMessage(room, author, messageId), room, author, messageId, ownOnly: true, cancellationToken)
+        return await CommitAsync(new DeleteMessage(room, author, messageId) { AnyAuthor = !ownOnly }, room, author, messageId, ownOnly, cancellationToken)
             ?? ChangeResult.Refused(ChangeOutcome.Refused, ChangedMeanwhileReason);
     }
+
 
     /// <summary>
     /// Adds or removes the author's reaction. Adding one already there, or removing one that is not, is done with no
@@ -286,7 +309,9 @@ public sealed class ChangeResult
 
     public static ChangeResult Invalid(IReadOnlyDictionary<string, string[]> errors) => new(ChangeOutcome.Invalid) { Errors = errors };
 
-    public static ChangeResult RateLimited(TimeSpan retryAfter) => new(ChangeOutcome.RateLimited) { RetryAfter = retryAfter };
+    /// <summary>Refused for now: try again after <paramref name="retryAfter"/>; <paramref name="reason"/> defaults to <see cref="MessageActions.RateLimitedReason"/>.</summary>
+    public static ChangeResult RateLimited(TimeSpan retryAfter, string? reason = null) =>
+        new(ChangeOutcome.RateLimited) { RetryAfter = retryAfter, Reason = reason ?? MessageActions.RateLimitedReason };
 
     public static ChangeResult Refused(ChangeOutcome outcome, string? reason) => new(outcome) { Reason = reason };
 }

@@ -48,6 +48,12 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     public event Action<IReadOnlyList<CommittedEvent>>? Committed;
 
     /// <summary>
+    /// Like <see cref="Committed"/>, but before the senders' completions: for in-memory state that must be current by the
+    /// time a sender learns its change committed (<see cref="Rooms.RoomMembers"/>). Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<IReadOnlyList<CommittedEvent>>? Stored;
+
+    /// <summary>
     /// Queues a message and completes once it is committed (or was already, for a repeated <paramref name="clientId"/>).
     /// <paramref name="receivedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp, default now) starts its latency clock.
     /// </summary>
@@ -246,8 +252,14 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             }
         }
 
-        // Senders first: their replies go out on the thread pool while this thread publishes. Both follow the commit;
-        // neither waits for the other (a client sees its reply and the broadcast in either order).
+        // State a sender must find current once acked (a room's members) first; then the senders: their replies go out
+        // on the thread pool while this thread publishes. Both follow the commit; neither waits for the other (a client
+        // sees its reply and the broadcast in either order).
+        if (committed.Count > 0)
+        {
+            Stored?.Invoke(committed);
+        }
+
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Completion.TrySetResult(outcomes[i]);

@@ -93,8 +93,8 @@ public static class MessagesApi
             return result.Outcome == ChangeOutcome.Done ? Results.Ok(result.Message) : Refusal(context, result);
         });
 
-        messages.MapDelete("/{id:long}", async (string slug, long id, HttpContext context, RoomDirectory rooms, MessageActions actions, CancellationToken ct) =>
-            await rooms.GetForAsync(context.User.UserId(), slug, ct) is not { } room
+        messages.MapDelete("/{id:long}", async (string slug, long id, HttpContext context, RoomDirectory rooms, MessageActions actions, ServerAdmins admins, CancellationToken ct) =>
+            await rooms.GetForAsync(context.User.UserId(), slug, admins.Is(context.User.Username()), ct) is not { } room
                 ? RoomNotFound(slug)
                 : NoContentOr(context, await actions.DeleteAsync(room, Author(context), id, ct)));
 
@@ -145,14 +145,8 @@ public static class MessagesApi
         result.Outcome is ChangeOutcome.Done or ChangeOutcome.Unchanged ? Results.NoContent() : Refusal(context, result);
 
     /// <summary>Why a change was not made, as HTTP means it: 404, 403, 422 (with field errors when the input was at fault), 429.</summary>
-    private static IResult Refusal(HttpContext context, ChangeResult result) => result.Outcome switch
-    {
-        ChangeOutcome.RateLimited => Problems.TooManyRequests(context, MessageActions.RateLimitedReason, result.RetryAfter),
-        ChangeOutcome.Invalid => Problems.Validation(result.Errors!),
-        ChangeOutcome.NotFound => Problems.NotFound(result.Reason ?? MessageActions.NotFoundReason),
-        ChangeOutcome.Forbidden => Problems.Forbidden(result.Reason ?? MessageActions.NotYoursReason),
-        _ => Problems.Unprocessable(result.Reason ?? "The change cannot be made."),
-    };
+    private static IResult Refusal(HttpContext context, ChangeResult result) =>
+        Problems.Refusal(context, result.Outcome, result.Reason, result.Errors, result.RetryAfter);
 
     private static IResult RoomNotFound(string slug) => Problems.NotFound($"There is no room '{slug}'.");
 }

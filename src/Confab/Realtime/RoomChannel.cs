@@ -29,8 +29,8 @@ namespace Confab.Realtime;
 /// (<c>phx_close</c>): nothing more is sent or received on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, ChatStore store, MessageActions actions, RoomActivity roomActivity, TimeProvider time, IOptions<RealtimeOptions> options,
-    ConfabMetrics metrics)
+    RoomDirectory rooms, RoomMembers members, MemberActions memberActions, ChatStore store, MessageActions actions, RoomActivity roomActivity,
+    TimeProvider time, IOptions<RealtimeOptions> options, ConfabMetrics metrics)
     : Channel, IDisposable
 {
     public const string TokenExpiredReason = RoomEvents.TokenExpiredReason;
@@ -60,6 +60,12 @@ public sealed class RoomChannel(
         }
 
         activity?.SetTag("confab.room.id", found.Id);
+        // Joining a public room makes one a member (member_added); a private room's members only, checked on every join.
+        if ((await memberActions.JoinAsync(found, new MessageAuthor(socketUser.Id, socketUser.Username), cancellationToken)).Outcome == ChangeOutcome.NotFound)
+        {
+            return Refuse("room_not_found", "room not found");
+        }
+
         long? lastSeq = null;
         if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("last_seq", out var given) && given.ValueKind != JsonValueKind.Null)
         {
@@ -88,6 +94,13 @@ public sealed class RoomChannel(
     // came, every later one is newer too and nothing more is read.
     public override bool ShouldDeliver(Broadcast broadcast)
     {
+        if (broadcast.Event == RoomEventNames.MemberRemoved && RoomActivity.ReadEvent(broadcast) is MemberChanged gone && gone.User.Id == user?.Id)
+        {
+            // Removed (or banned): the client gets member_removed, then phx_close, and the channel ends at once.
+            Context.Stop();
+            return true;
+        }
+
         if (caughtUp)
         {
             return true;
@@ -136,7 +149,18 @@ public sealed class RoomChannel(
         Context.Stop();
     }
 
-    public override ValueTask<Reply?> HandleInAsync(string @event, JsonElement payload, CancellationToken cancellationToken) =>
+    public override async ValueTask<Reply?> HandleInAsync(string @event, JsonElement payload, CancellationToken cancellationToken)
+    {
+        // Membership is checked on every push: removal also ends the channel, but a push may already be on its way.
+        if (await members.FindAsync(room!.Id, user!.Id, cancellationToken) is null)
+        {
+            return Reply.Error(Reason("room not found"));
+        }
+
+        return await HandleMemberAsync(@event, payload, cancellationToken);
+    }
+
+    private ValueTask<Reply?> HandleMemberAsync(string @event, JsonElement payload, CancellationToken cancellationToken) =>
         @event switch
         {
             "new_message" => PostAsync(payload, cancellationToken),
@@ -231,7 +255,7 @@ public sealed class RoomChannel(
     private static Reply Refusal(ChangeResult result) => result.Outcome switch
     {
         ChangeOutcome.RateLimited => Reply.Error(JsonPayload.Serialize(
-            new RateLimitedReply(MessageActions.RateLimitedReason, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
+            new RateLimitedReply(result.Reason!, (long)Math.Ceiling(result.RetryAfter.TotalMilliseconds)), ConfabJsonContext.Default.RateLimitedReply)),
         ChangeOutcome.Invalid => Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(result.Errors!), ConfabJsonContext.Default.FieldErrorsReply)),
         _ => Reply.Error(Reason(result.Reason ?? "refused")),
     };

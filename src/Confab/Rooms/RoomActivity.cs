@@ -46,7 +46,7 @@ public sealed class RoomActivity(TypingThrottle typing, TimeProvider time)
 
     /// <summary>A room event's payload (the object itself when published in this process); null for typing and presence.</summary>
     public static IRoomEvent? ReadEvent(Broadcast broadcast) =>
-        broadcast.Value as IRoomEvent ?? RoomEventJson.Read(broadcast.Event, broadcast.Payload.Utf8.Span);
+        broadcast.Value as IRoomEvent ?? Web.Chat.RoomEvents.Read(broadcast.Event, broadcast.Payload.Utf8.Span);
 }
 
 /// <summary><c>{"user_id": 3, "username": "alice"}</c>.</summary>

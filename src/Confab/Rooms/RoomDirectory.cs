@@ -1,59 +1,59 @@
 using System.Text;
+using Confab.Messages;
 using Confab.Storage;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Confab.Rooms;
 
 /// <summary>
-/// Finding and creating rooms. A room's slug comes from its name and is unique.
+/// Finding and creating rooms, and the one rule of who may see a room (<see cref="MaySee"/>). A room's slug comes from
+/// its name and is unique.
 /// </summary>
 /// <remarks>
 /// Rooms found are cached in process, so a join or a post does not cost a database round trip (on D1, an HTTP
-/// request). Creating a room updates the cache; a room created by another node shows up at once by slug (a miss is
-/// not cached) and in the list within <see cref="ListLifetime"/>.
+/// request); who belongs to them is in <see cref="RoomMembers"/>. A room created by another node shows up at once by
+/// slug (a miss is not cached).
 /// </remarks>
-public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCache cache)
+public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, MessageLog log, TimeProvider time, IMemoryCache cache)
 {
     public const int MaxNameLength = 80;
     public const int MaxDescriptionLength = 500;
     public const int MaxSlugLength = 64;
 
     /// <summary>
-    /// The one rule of who may see a room: read its history, get its live messages, typing and presence, post to it.
-    /// Every transport (socket join, REST, web UI) asks through <see cref="GetForAsync"/> and <see cref="ListForAsync"/>.
-    /// Today every room is public: any signed-in user (any real user id) sees every room.
+    /// Who may see a room: read its history, get its live messages, typing and presence, post to it. Anyone signed in
+    /// who is not banned sees a public room; only members see a private or direct one, and server admins a private one.
+    /// Every transport (socket join, REST, web UI) asks through <see cref="GetForAsync"/> and <see cref="ListForAsync"/>;
+    /// to everyone else the room does not exist.
     /// </summary>
-    public static bool MaySee(long userId, Room room) => userId > 0 && room.Id > 0;
+    public static bool MaySee(Room room, RoomMembers.Roster roster, long userId, bool serverAdmin) =>
+        userId > 0 && !roster.IsBanned(userId)
+        && (room.IsPublic || roster.Find(userId) is not null || (serverAdmin && room.Visibility == RoomVisibility.Private));
 
-    /// <summary>The rooms <paramref name="userId"/> may see.</summary>
-    public async Task<IReadOnlyList<Room>> ListForAsync(long userId, CancellationToken cancellationToken = default) =>
-        [.. (await ListAsync(cancellationToken)).Where(room => MaySee(userId, room))];
+    /// <summary>The rooms <paramref name="userId"/> may see, with their role in each.</summary>
+    public Task<IReadOnlyList<RoomListing>> ListForAsync(long userId, CancellationToken cancellationToken = default) =>
+        store.ListRoomsForAsync(userId, cancellationToken);
 
     /// <summary>The room, when it exists and <paramref name="userId"/> may see it; null either way otherwise (existence is not revealed).</summary>
-    public async Task<Room?> GetForAsync(long userId, string slug, CancellationToken cancellationToken = default) =>
-        await GetAsync(slug, cancellationToken) is { } room && MaySee(userId, room) ? room : null;
+    public Task<Room?> GetForAsync(long userId, string slug, CancellationToken cancellationToken = default) =>
+        GetForAsync(userId, slug, serverAdmin: false, cancellationToken);
 
+    /// <inheritdoc cref="GetForAsync(long, string, CancellationToken)"/>
+    public async Task<Room?> GetForAsync(long userId, string slug, bool serverAdmin, CancellationToken cancellationToken = default) =>
+        await GetAsync(slug, cancellationToken) is { } room && MaySee(room, await members.GetAsync(room.Id, cancellationToken), userId, serverAdmin)
+            ? room
+            : null;
+
+    /// <summary>The room as <paramref name="user"/> sees it (their role, the other person of a direct room).</summary>
+    public async Task<RoomListing> ListingForAsync(Room room, MessageAuthor user, CancellationToken cancellationToken = default)
+    {
+        var roster = await members.GetAsync(room.Id, cancellationToken);
+        var other = room.IsDirect ? roster.List().Select(m => m.User).FirstOrDefault(u => u.Id != user.Id) : null;
+        return RoomListing.Of(room, roster.SlowModeSeconds, roster.RoleOf(user.Id), other);
+    }
 
     /// <summary>How long a room found by slug stays cached. Rooms are never renamed or deleted.</summary>
     public static readonly TimeSpan RoomLifetime = TimeSpan.FromMinutes(10);
-
-    /// <summary>How long the list of rooms stays cached (bounds how late another node's new room appears).</summary>
-    public static readonly TimeSpan ListLifetime = TimeSpan.FromSeconds(30);
-
-    private const string ListKey = "rooms:list";
-
-    /// <summary>Every room, whoever asks: for the server's own use, never for a user's request.</summary>
-    public async Task<IReadOnlyList<Room>> ListAsync(CancellationToken cancellationToken = default)
-    {
-        if (cache.TryGetValue(ListKey, out IReadOnlyList<Room>? rooms) && rooms is not null)
-        {
-            return rooms;
-        }
-
-        rooms = await store.ListRoomsAsync(cancellationToken);
-        cache.Set(ListKey, rooms, ListLifetime);
-        return rooms;
-    }
 
     /// <summary>The room by slug, whoever asks: for the server's own use, never for a user's request.</summary>
     public async Task<Room?> GetAsync(string slug, CancellationToken cancellationToken = default)
@@ -77,10 +77,13 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCac
         return room;
     }
 
-    public async Task<CreateRoomResult> CreateAsync(string? name, string? description, CancellationToken cancellationToken = default)
+    /// <summary>Creates a public or private room; <paramref name="creator"/> becomes its owner.</summary>
+    public async Task<CreateRoomResult> CreateAsync(
+        string? name, string? description, string? visibility, MessageAuthor creator, CancellationToken cancellationToken = default)
     {
         name = name?.Trim() ?? "";
         description = description?.Trim() ?? "";
+        visibility ??= RoomVisibility.Public;
         var slug = Slugify(name);
 
         var errors = new Dictionary<string, string[]>();
@@ -102,21 +105,70 @@ public sealed class RoomDirectory(ChatStore store, TimeProvider time, IMemoryCac
             errors["description"] = [$"description must be at most {MaxDescriptionLength} characters"];
         }
 
+        if (DirectSlug().IsMatch(slug))
+        {
+            errors["name"] = [$"the address '{slug}' is kept for direct conversations"];
+        }
+
+        if (visibility is not (RoomVisibility.Public or RoomVisibility.Private))
+        {
+            errors["visibility"] = ["visibility must be public or private (a direct conversation starts at POST /api/dms)"];
+        }
+
         if (errors.Count > 0)
         {
             return new CreateRoomResult(null, errors);
         }
 
-        var room = await store.CreateRoomAsync(name, description, slug, time.GetUtcNow(), cancellationToken);
+        var room = await store.CreateRoomAsync(name, description, slug, visibility, time.GetUtcNow(), cancellationToken: cancellationToken);
         if (room is null)
         {
             return new CreateRoomResult(null, new Dictionary<string, string[]> { ["name"] = [$"a room with the address '{slug}' already exists"] }, Conflict: true);
         }
 
-        cache.Remove(ListKey);
         cache.Set(RoomKey(slug), room, RoomLifetime);
+        await log.CommitAsync(new AddMember(room, creator, creator, RoomRole.Owner), cancellationToken: cancellationToken);
         return new CreateRoomResult(room, null);
     }
+
+    /// <summary>
+    /// The direct room of <paramref name="me"/> and <paramref name="other"/>, either way round: the existing one, or a new
+    /// one (<c>Created</c>) with both as members.
+    /// </summary>
+    public async Task<(Room Room, bool Created)> OpenDirectAsync(MessageAuthor me, MessageAuthor other, CancellationToken cancellationToken = default)
+    {
+        var (first, second) = me.Id < other.Id ? (me, other) : (other, me);
+        var key = DirectKey(first.Id, second.Id);
+        var created = false;
+        if (await store.GetDirectRoomAsync(key, cancellationToken) is not { } room)
+        {
+            room = await store.CreateRoomAsync(
+                $"{first.Username}, {second.Username}", "", $"dm-{first.Id}-{second.Id}", RoomVisibility.Direct, time.GetUtcNow(), key, cancellationToken);
+            created = room is not null;
+            // Both asked at once: the other request made it.
+            room ??= await store.GetDirectRoomAsync(key, cancellationToken)
+                ?? throw new StorageException("A direct room was neither created nor found.", StorageErrorKind.Unavailable);
+        }
+
+        // Both belong to it (made anew, or left half made by a request that failed midway).
+        var roster = await members.GetAsync(room.Id, cancellationToken);
+        foreach (var person in new[] { first, second })
+        {
+            if (roster.Find(person.Id) is null)
+            {
+                await log.CommitAsync(new AddMember(room, me, person, RoomRole.Member), cancellationToken: cancellationToken);
+            }
+        }
+
+        return (room, created);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^dm-[0-9]+-[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex DirectSlug();
+
+    /// <summary>A pair of users' key to their direct room: their ids, smaller first (<c>"3:7"</c>).</summary>
+    public static string DirectKey(long first, long second) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Min(first, second)}:{Math.Max(first, second)}");
 
     private static string RoomKey(string slug) => "rooms:slug:" + slug;
 

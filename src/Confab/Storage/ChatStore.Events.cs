@@ -54,8 +54,9 @@ public sealed partial class ChatStore
             .. MessagesAfter(roomId, afterSeq, null, limit),
             new(
                 """
-                SELECT e.seq, e.event, e.message_id, e.user_id, u.username, e.emoji
-                FROM room_events e JOIN users u ON u.id = e.user_id WHERE e.room_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3
+                SELECT e.seq, e.event, e.message_id, e.user_id, u.username, e.emoji, e.subject_id, s.username AS subject_username, e.detail
+                FROM room_events e JOIN users u ON u.id = e.user_id LEFT JOIN users s ON s.id = e.subject_id
+                WHERE e.room_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3
                 """,
                 roomId, after, limit + 1L),
             new($"{MessageSelect} WHERE m.id IN ({edited})", roomId, after, limit + 1L),
@@ -76,16 +77,18 @@ public sealed partial class ChatStore
         foreach (var row in results[at + 2].Rows)
         {
             var seq = row.GetInt64("seq");
-            var messageId = row.GetInt64("message_id");
             var name = row.GetString("event");
             IRoomEvent payload = name switch
             {
-                RoomEventNames.MessageUpdated => new MessageUpdated(seq, edited[messageId]),
-                RoomEventNames.MessageDeleted => new MessageDeleted(seq, messageId),
-                _ => new ReactionChanged(seq, messageId, row.GetString("emoji"), new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")))
+                RoomEventNames.MessageUpdated => new MessageUpdated(seq, edited[row.GetInt64("message_id")]),
+                RoomEventNames.MessageDeleted => new MessageDeleted(seq, row.GetInt64("message_id")),
+                RoomEventNames.ReactionAdded or RoomEventNames.ReactionRemoved => new ReactionChanged(
+                    seq, row.GetInt64("message_id"), row.GetString("emoji"), new MessageAuthor(row.GetInt64("user_id"), row.GetString("username")))
                 {
                     Added = name == RoomEventNames.ReactionAdded,
                 },
+                RoomEventNames.RoomUpdated => new RoomUpdated(seq, int.Parse(row.GetString("detail"), System.Globalization.CultureInfo.InvariantCulture)),
+                _ => new MemberChanged(seq, new MessageAuthor(row.GetInt64("subject_id"), row.GetString("subject_username")), row.GetNullableString("detail")),
             };
             entries.Add(new RoomEventEntry(name, payload));
         }

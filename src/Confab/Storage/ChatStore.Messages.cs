@@ -55,10 +55,13 @@ public sealed partial class ChatStore
             "UPDATE messages SET content = ?4, edited_at = ?5 WHERE id = ?1 AND room_id = ?2 AND user_id = ?3 AND deleted_at IS NULL",
             messageId, roomId, userId, content, editedAt);
 
-    /// <summary>A delete of the author's own message: the text is overwritten (the file zeroes freed space: secure_delete).</summary>
-    public static SqlStatement Tombstone(long messageId, long roomId, long userId, string deletedAt) =>
+    /// <summary>
+    /// A delete of the author's own message (of anyone's, with <paramref name="userId"/> null: a moderator's): the text is
+    /// overwritten (the file zeroes freed space: secure_delete).
+    /// </summary>
+    public static SqlStatement Tombstone(long messageId, long roomId, long? userId, string deletedAt) =>
         new(
-            "UPDATE messages SET content = '', deleted_at = ?4 WHERE id = ?1 AND room_id = ?2 AND user_id = ?3 AND deleted_at IS NULL",
+            "UPDATE messages SET content = '', deleted_at = ?4 WHERE id = ?1 AND room_id = ?2 AND (?3 IS NULL OR user_id = ?3) AND deleted_at IS NULL",
             messageId, roomId, userId, deletedAt);
 
     /// <summary>A deleted message keeps no reactions.</summary>

@@ -32,12 +32,15 @@ public sealed class RoomChangeBatch
 
     public int Count => changes.Count;
 
-    /// <summary>The statements a change adds to a batch: 1 for a post, 2 for a reaction, 3 for a delete, 4 for an edit.</summary>
+    /// <summary>
+    /// The statements a change adds to a batch: 1 for a post, 2 for a reaction or a member added or changed, 3 for a
+    /// delete or a ban, 4 for an edit.
+    /// </summary>
     public static int StatementsOf(RoomChange change) => change switch
     {
         PostMessage => 1,
-        ChangeReaction => 2,
-        DeleteMessage => 3,
+        ChangeReaction or AddMember or SetMemberRole or RemoveMember { Ban: false } or SetSlowMode => 2,
+        DeleteMessage or RemoveMember => 3,
         _ => 4,
     };
 
@@ -60,7 +63,7 @@ public sealed class RoomChangeBatch
                 statements.Add(ChatStore.SelectReactions(edit.MessageId));
                 break;
             case DeleteMessage delete:
-                statements.Add(ChatStore.Tombstone(delete.MessageId, room, actor, now));
+                statements.Add(ChatStore.Tombstone(delete.MessageId, room, delete.AnyAuthor ? null : actor, now));
                 statements.Add(ChatStore.InsertEvent(room, RoomEventNames.MessageDeleted, delete.MessageId, actor, null, now));
                 statements.Add(ChatStore.DeleteReactionsOfDeleted(delete.MessageId));
                 break;
@@ -70,6 +73,28 @@ public sealed class RoomChangeBatch
                     : ChatStore.DeleteReaction(reaction.MessageId, room, reaction.Emoji, actor));
                 statements.Add(ChatStore.InsertEvent(
                     room, reaction.Add ? RoomEventNames.ReactionAdded : RoomEventNames.ReactionRemoved, reaction.MessageId, actor, reaction.Emoji, now));
+                break;
+            case AddMember add:
+                statements.Add(ChatStore.InsertMember(room, add.Member.Id, add.Role, now));
+                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberAdded, actor, add.Member.Id, add.Role, now));
+                break;
+            case SetMemberRole set:
+                statements.Add(ChatStore.UpdateRole(room, set.Member.Id, set.Role));
+                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberUpdated, actor, set.Member.Id, set.Role, now));
+                break;
+            case RemoveMember remove:
+                statements.Add(ChatStore.DeleteMember(room, remove.Member.Id));
+                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberRemoved, actor, remove.Member.Id, null, now));
+                if (remove.Ban)
+                {
+                    statements.Add(ChatStore.InsertBan(room, remove.Member.Id, actor, now));
+                }
+
+                break;
+            case SetSlowMode slow:
+                statements.Add(ChatStore.UpdateSlowMode(room, slow.Seconds));
+                statements.Add(ChatStore.InsertRoomEvent(
+                    room, RoomEventNames.RoomUpdated, actor, null, slow.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), now));
                 break;
             default:
                 throw new ArgumentException($"Unknown room change {change.GetType().Name}.", nameof(change));
@@ -158,6 +183,18 @@ public sealed class RoomChangeBatch
                         committed[i] = new CommittedChange(
                             reaction.Add ? RoomEventNames.ReactionAdded : RoomEventNames.ReactionRemoved,
                             new ReactionChanged(seq, reaction.MessageId, reaction.Emoji, reaction.Actor) { Added = reaction.Add });
+                        break;
+                    case AddMember add:
+                        committed[i] = new CommittedChange(RoomEventNames.MemberAdded, new MemberChanged(seq, add.Member, add.Role));
+                        break;
+                    case SetMemberRole set:
+                        committed[i] = new CommittedChange(RoomEventNames.MemberUpdated, new MemberChanged(seq, set.Member, set.Role));
+                        break;
+                    case RemoveMember remove:
+                        committed[i] = new CommittedChange(RoomEventNames.MemberRemoved, new MemberChanged(seq, remove.Member, null));
+                        break;
+                    case SetSlowMode slow:
+                        committed[i] = new CommittedChange(RoomEventNames.RoomUpdated, new RoomUpdated(seq, slow.Seconds));
                         break;
                 }
             }

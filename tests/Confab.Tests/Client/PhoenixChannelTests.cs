@@ -24,7 +24,8 @@ public sealed class PhoenixChannelTests
 
         Assert.True(joined.IsOk, joined.ToString());
         Assert.Equal(JsonValueKind.Array, joined.Response.GetProperty("messages").ValueKind);
-        Assert.Equal(0, joined.Response.GetProperty("last_seq").GetInt64());
+        // Joining made alice a member: member_added is the room's first event.
+        Assert.Equal(1, joined.Response.GetProperty("last_seq").GetInt64());
         Assert.Equal(PhoenixChannelState.Joined, room.State);
 
         var missing = socket.Channel("room:no-such-room");
@@ -54,7 +55,7 @@ public sealed class PhoenixChannelTests
         Assert.True(reply.IsOk, reply.ToString());
         var ack = reply.Deserialize(ClientTestJson.Default.MessageAck)!;
         Assert.True(ack.MessageId > 0);
-        Assert.Equal(1, ack.Seq);
+        Assert.Equal(3, ack.Seq); // after alice's and bob's joins (member_added)
         var message = await bobSees.NextAsync();
         Assert.Equal(ack.MessageId, message.GetProperty("id").GetInt64());
         Assert.Equal(ack.Seq, message.GetProperty("seq").GetInt64());

@@ -63,8 +63,9 @@ public sealed class PhoenixSocketTests
         await using var app = new ConfabFactory();
         var log = LogCapture.AddTo(app);
         var address = app.StartKestrel();
-        var aliceClient = await app.ClientForNewUserAsync("alice");
-        var bobClient = await app.ClientForNewUserAsync("bob");
+        // Members already (seqs 1 and 2), so that what happens next is seqs 3, 4 and 5.
+        var aliceClient = await app.ClientForNewMemberAsync("alice", "general");
+        var bobClient = await app.ClientForNewMemberAsync("bob", "general");
         var aliceId = await ClientKit.UserIdAsync(aliceClient);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var socket = ClientKit.Socket(address, ConfabFactory.TokenOf(aliceClient), new PhoenixSocketOptions { TimeProvider = clock });
@@ -95,7 +96,7 @@ public sealed class PhoenixSocketTests
         Assert.True((await room.JoinAsync().Within()).IsOk);
         Assert.True((await joinReplies.NextAsync()).IsOk);
         Assert.True((await room.PushAsync("new_message", ClientKit.Content("before")).Within()).IsOk);
-        await ClientKit.Eventually(() => Interlocked.Read(ref applied) == 1, "alice to get her own message");
+        await ClientKit.Eventually(() => Interlocked.Read(ref applied) == 3, "alice to get her own message");
 
         // Confab.Channels closes every socket of a socket id on a "disconnect" broadcast (1001, as Phoenix).
         var pubSub = app.Services.GetRequiredService<ServerChannels.IPubSub>();
@@ -117,17 +118,17 @@ public sealed class PhoenixSocketTests
         var rejoined = await joinReplies.NextAsync();
         Assert.True(rejoined.IsOk, rejoined.ToString());
         Assert.Equal(2, opened);
-        Assert.Equal([null, 1L], sentLastSeqs);
+        Assert.Equal([null, 3L], sentLastSeqs);
         var events = rejoined.Response.GetProperty("events").EnumerateArray().ToList();
         var missedEvent = Assert.Single(events);
         Assert.Equal("new_message", missedEvent.GetProperty("event").GetString());
         Assert.Equal(missed.GetProperty("id").GetInt64(), missedEvent.GetProperty("payload").GetProperty("id").GetInt64());
         Assert.Equal("while you were away", missedEvent.GetProperty("payload").GetProperty("content").GetString());
-        Assert.Equal(2, rejoined.Response.GetProperty("last_seq").GetInt64());
+        Assert.Equal(4, rejoined.Response.GetProperty("last_seq").GetInt64());
         Assert.Equal(PhoenixChannelState.Joined, room.State);
         var sentOnRejoin = await waiting.Within();
         Assert.True(sentOnRejoin.IsOk, sentOnRejoin.ToString());
-        Assert.Equal(3, sentOnRejoin.Response.GetProperty("seq").GetInt64());
+        Assert.Equal(5, sentOnRejoin.Response.GetProperty("seq").GetInt64());
         Assert.Empty(log.Errors);
 
         void Apply(long seq)

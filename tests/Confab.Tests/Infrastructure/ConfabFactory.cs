@@ -110,6 +110,22 @@ public sealed class ConfabFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>
+    /// A new user who has joined <paramref name="rooms"/> (public rooms), so that the seqs of what they post next follow
+    /// one another: joining is itself a room event (<c>member_added</c>).
+    /// </summary>
+    public async Task<HttpClient> ClientForNewMemberAsync(string username, params string[] rooms)
+    {
+        var client = await ClientForNewUserAsync(username);
+        foreach (var room in rooms)
+        {
+            var joined = await client.PostAsJsonAsync($"/api/rooms/{room}/members", new { username });
+            Assert.Equal(System.Net.HttpStatusCode.Created, joined.StatusCode);
+        }
+
+        return client;
+    }
+
     public static string TokenOf(HttpClient client) => client.DefaultRequestHeaders.Authorization!.Parameter!;
 
     public static async Task<string> TokenAsync(HttpClient client, string username, string password)

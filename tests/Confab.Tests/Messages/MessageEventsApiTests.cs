@@ -31,7 +31,7 @@ public sealed class MessageEventsApiTests
 
         var (editStatus, edited) = await SendAsync(alice, HttpMethod.Patch, path, new { content = "hello, edited" });
         Assert.Equal(HttpStatusCode.OK, editStatus);
-        Assert.Equal(("hello, edited", 1L), (edited.GetProperty("content").GetString(), edited.GetProperty("seq").GetInt64()));
+        Assert.Equal(("hello, edited", 2L), (edited.GetProperty("content").GetString(), edited.GetProperty("seq").GetInt64()));
         Assert.Equal(JsonValueKind.String, edited.GetProperty("edited_at").ValueKind);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(bob, HttpMethod.Patch, path, new { content = "bob's" })).Status);
@@ -59,10 +59,12 @@ public sealed class MessageEventsApiTests
         var events = await bob.GetJsonAsync("/api/rooms/general/events?after_seq=0");
         Assert.False(events.GetProperty("has_more").GetBoolean());
         Assert.Equal(
-            [("new_message", 1L), ("message_updated", 2L), ("reaction_added", 3L), ("reaction_removed", 4L), ("message_deleted", 5L)],
+            [("member_added", 1L), ("new_message", 2L), ("message_updated", 3L), ("reaction_added", 4L), ("reaction_removed", 5L), ("message_deleted", 6L)],
             events.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("event").GetString()!, e.GetProperty("payload").GetProperty("seq").GetInt64())));
         // Each payload whole, as its broadcast carried it (a client replays them as it applies broadcasts).
-        var payloads = events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("payload")).ToList();
+        var payloads = events.GetProperty("events").EnumerateArray().Skip(1).Select(e => e.GetProperty("payload")).ToList();
+        var joined = events.GetProperty("events")[0].GetProperty("payload");
+        Assert.Equal(("alice", "member"), (joined.GetProperty("user").GetProperty("username").GetString(), joined.GetProperty("role").GetString()));
         Assert.Equal(id, payloads[0].GetProperty("id").GetInt64());
         Assert.Equal("alice", payloads[0].GetProperty("user").GetProperty("username").GetString());
         Assert.Equal(id, payloads[1].GetProperty("message").GetProperty("id").GetInt64());

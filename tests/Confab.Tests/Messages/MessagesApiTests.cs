@@ -17,7 +17,8 @@ public sealed class MessagesApiTests
         var posted = await client.PostJsonAsync("/api/rooms/general/messages", new { content = "  <script>alert(1)</script>\n second line\t \u0007 " }, HttpStatusCode.Created);
 
         Assert.Equal("<script>alert(1)</script>\n second line", posted.GetProperty("content").GetString());
-        Assert.Equal(1, posted.GetProperty("seq").GetInt64());
+        // Seq 1 is alice joining the room (member_added): posting to a public room joins it.
+        Assert.Equal(2, posted.GetProperty("seq").GetInt64());
         Assert.Equal("alice", posted.GetProperty("user").GetProperty("username").GetString());
         Assert.False(posted.TryGetProperty("client_id", out _));
         var history = await client.GetJsonAsync("/api/rooms/general/messages");
@@ -112,7 +113,8 @@ public sealed class MessagesApiTests
         var clients = new List<HttpClient>();
         for (var i = 0; i < 4; i++)
         {
-            clients.Add(await app.ClientForNewUserAsync($"user{i}"));
+            // Joined first (seqs 1 to 4: member_added), so that the messages' seqs are 5 to 204.
+            clients.Add(await app.ClientForNewMemberAsync($"user{i}", "general"));
         }
 
         var seqs = await Task.WhenAll(Enumerable.Range(0, 20).Select(async task =>
@@ -127,19 +129,20 @@ public sealed class MessagesApiTests
             return mine;
         }));
 
-        // Each task's own messages are ordered, and all seqs together are exactly 1..200.
+        // Each task's own messages are ordered, and all seqs together are exactly 5..204.
         Assert.All(seqs, mine => Assert.Equal(mine.Order(), mine));
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), seqs.SelectMany(s => s).Order());
-        // Another room has its own sequence.
+        Assert.Equal(Enumerable.Range(5, 200).Select(i => (long)i), seqs.SelectMany(s => s).Order());
+        // Another room has its own sequence (1: user0 joining it).
         var other = await clients[0].PostJsonAsync("/api/rooms/random/messages", new { content = "first" }, HttpStatusCode.Created);
-        Assert.Equal(1, other.GetProperty("seq").GetInt64());
+        Assert.Equal(2, other.GetProperty("seq").GetInt64());
     }
 
     [Fact]
     public async Task History_pages_over_250_messages_have_no_gaps_or_duplicates_and_are_ordered()
     {
         await using var app = new ConfabFactory(NoRateLimit);
-        var client = await app.ClientForNewUserAsync("alice");
+        // Seq 1 is alice joining: the messages are 2 to 251.
+        var client = await app.ClientForNewMemberAsync("alice", "general");
         for (var i = 1; i <= 250; i++)
         {
             await client.PostJsonAsync("/api/rooms/general/messages", new { content = $"m{i}" }, HttpStatusCode.Created);
@@ -178,11 +181,11 @@ public sealed class MessagesApiTests
             after = seqs[^1];
         }
 
-        var expected = Enumerable.Range(1, 250).Select(i => (long)i).ToList();
+        var expected = Enumerable.Range(2, 250).Select(i => (long)i).ToList();
         Assert.Equal(expected, backwards);
         Assert.Equal(expected, forwards);
         var latest = await client.GetJsonAsync("/api/rooms/general/messages");
-        Assert.Equal(Enumerable.Range(201, 50).Select(i => (long)i), latest.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()));
+        Assert.Equal(Enumerable.Range(202, 50).Select(i => (long)i), latest.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()));
         Assert.Equal("m250", latest.GetProperty("messages")[49].GetProperty("content").GetString());
     }
 

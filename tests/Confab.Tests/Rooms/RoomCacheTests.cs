@@ -11,7 +11,6 @@ namespace Confab.Tests.Rooms;
 public sealed class RoomCacheTests
 {
     private const string BySlug = "FROM rooms WHERE slug";
-    private const string AllRooms = "FROM rooms ORDER BY id";
 
     private static ConfabFactory AppCounting(out Func<CountingExecutor> counting)
     {
@@ -42,21 +41,18 @@ public sealed class RoomCacheTests
     }
 
     [Fact]
-    public async Task A_created_room_is_found_at_once_and_listed_and_a_missing_one_is_not_remembered()
+    public async Task A_created_room_is_found_at_once_and_a_missing_one_is_not_remembered()
     {
         await using var app = AppCounting(out var counting);
         var client = await app.ClientForNewUserAsync("alice").Within();
         var rooms = app.Services.GetRequiredService<RoomDirectory>();
-        Assert.Equal(3, (await rooms.ListAsync().Within()).Count);
-        Assert.Equal(3, (await rooms.ListAsync().Within()).Count);
         Assert.Null(await rooms.GetAsync("night-owls").Within());
 
         await client.PostJsonAsync("/api/rooms", new { name = "Night Owls", description = "" }, HttpStatusCode.Created).Within();
 
         Assert.Equal("Night Owls", (await rooms.GetAsync("night-owls").Within())!.Name);
-        Assert.Contains(await rooms.ListAsync().Within(), room => room.Slug == "night-owls");
-        // The list was read twice (before and after the change), the new room never by slug: creating it cached it.
-        Assert.Equal(2, counting().StatementsContaining(AllRooms));
+        Assert.Contains((await client.GetJsonAsync("/api/rooms").Within()).EnumerateArray(), room => room.GetProperty("slug").GetString() == "night-owls");
+        // Looked up by slug once (the miss, not remembered), never after: creating the room cached it.
         Assert.Equal(1, counting().StatementsContaining(BySlug));
     }
 }

@@ -73,11 +73,12 @@ public sealed class SocketAuthorizationTests
         var messages = (await bob.GetJsonAsync("/api/rooms/general/messages")).GetProperty("messages").EnumerateArray().ToList();
         Assert.Equal(["by socket", "by REST"], messages.Select(m => m.GetProperty("content").GetString()));
         Assert.All(messages, m => Assert.Equal("alice", m.GetProperty("user").GetProperty("username").GetString()));
-        Assert.Equal([1L, 2L], messages.Select(m => m.GetProperty("seq").GetInt64()));
+        // Seq 1 is alice joining (member_added): the forged "seq" is ignored too.
+        Assert.Equal([2L, 3L], messages.Select(m => m.GetProperty("seq").GetInt64()));
     }
 
     [Fact]
-    public async Task Every_signed_in_user_may_see_every_room_and_the_rule_lives_in_one_place()
+    public async Task Every_signed_in_user_may_see_every_public_room_and_the_rule_lives_in_one_place()
     {
         await using var app = new ConfabFactory();
         var address = app.StartKestrel();
@@ -96,7 +97,8 @@ public sealed class SocketAuthorizationTests
         var missing = await socket.JoinAsync("room:no-such-room");
         Assert.Equal("room not found", missing.GetProperty("response").GetProperty("reason").GetString());
         var room = (await app.Services.GetRequiredService<RoomDirectory>().GetAsync("general"))!;
-        Assert.True(RoomDirectory.MaySee(2, room));
-        Assert.False(RoomDirectory.MaySee(0, room));
+        var roster = await app.Services.GetRequiredService<RoomMembers>().GetAsync(room.Id);
+        Assert.True(RoomDirectory.MaySee(room, roster, 2, serverAdmin: false));
+        Assert.False(RoomDirectory.MaySee(room, roster, 0, serverAdmin: false));
     }
 }

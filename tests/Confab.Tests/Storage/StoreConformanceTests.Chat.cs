@@ -40,11 +40,11 @@ public abstract partial class StoreConformanceTests
     {
         Assert.Equal(["general", "tech-talk", "random"], (await Store.ListRoomsAsync().Within()).Select(r => r.Slug));
 
-        var created = await Store.CreateRoomAsync("Night Owls", "Late talk.", "night-owls", Now).Within();
+        var created = await Store.CreateRoomAsync("Night Owls", "Late talk.", "night-owls", RoomVisibility.Public, Now).Within();
 
         Assert.NotNull(created);
         Assert.Equal(("Night Owls", "Late talk."), (created.Name, created.Description));
-        Assert.Null(await Store.CreateRoomAsync("Night owls!", "", "night-owls", Now).Within());
+        Assert.Null(await Store.CreateRoomAsync("Night owls!", "", "night-owls", RoomVisibility.Public, Now).Within());
         Assert.Equal(created, await Store.GetRoomBySlugAsync("night-owls").Within());
         Assert.Null(await Store.GetRoomBySlugAsync("Night-Owls").Within());
         Assert.Equal(4, (await Store.ListRoomsAsync().Within()).Count);
@@ -231,7 +231,7 @@ public abstract partial class StoreConformanceTests
         // More rooms than one statement may name, so that a group commit reads their last seqs in two statements.
         for (var i = rooms.Count; i < SqlStatement.MaxParameters + 20; i++)
         {
-            rooms.Add((await Store.CreateRoomAsync($"Room {i}", "", $"room-{i}", Now).Within())!);
+            rooms.Add((await Store.CreateRoomAsync($"Room {i}", "", $"room-{i}", RoomVisibility.Public, Now).Within())!);
         }
 
         await using var log = NewLog(Store);

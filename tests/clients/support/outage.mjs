@@ -2,7 +2,7 @@
 // in the browser) both check it: a banner while it is away, the composer waiting; afterwards every message sent
 // meanwhile, and sending works again.
 import assert from "node:assert/strict";
-import { newUser, postMessage } from "./server.mjs";
+import { newUser, postMessage, roomEvents } from "./server.mjs";
 import { eventually } from "./phoenix.mjs";
 import { openRoom, send, screenshotPath } from "./browser.mjs";
 
@@ -10,7 +10,7 @@ const missed = ["before the outage", "while you were away 1", "while you were aw
 
 /**
  * Runs the outage on `page` (signed in, not yet in a room); `whileAway` checks the page while the banner shows.
- * Returns the seqs the page shows at the end.
+ * Checks that the page shows every message of the room at the end, and returns their seqs.
  */
 export async function outageAndBack(page, server, { writer, screenshot, whileAway = async () => {} }) {
   const other = await newUser(server, writer);
@@ -38,5 +38,7 @@ export async function outageAndBack(page, server, { writer, screenshot, whileAwa
   const seqs = await page.locator(".message").evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in seq order");
   assert.equal(new Set(seqs).size, seqs.length, "no message twice");
+  const posted = (await roomEvents(server, other, "general")).filter((e) => e.event === "new_message").map((e) => e.payload.seq);
+  assert.deepEqual(seqs, posted, "every message of the room");
   return seqs;
 }

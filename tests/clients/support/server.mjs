@@ -147,3 +147,45 @@ export async function postMessage(server, user, room, content, { replyTo } = {})
   if (response.status !== 201) throw new Error(`post: ${response.status} ${await response.text()}`);
   return response.json();
 }
+
+/** Every event of a room in seq order, paged through the REST API: `[{ event, payload }]`. */
+export async function roomEvents(server, user, room) {
+  const events = [];
+  for (let after = 0; ; ) {
+    const response = await fetch(`${server.url}/api/rooms/${room}/events?after_seq=${after}&limit=500`, {
+      headers: { authorization: `Bearer ${user.token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status !== 200) throw new Error(`events: ${response.status} ${await response.text()}`);
+    const page = await response.json();
+    events.push(...page.events);
+    if (!page.has_more) return events;
+    after = events.at(-1).payload.seq;
+  }
+}
+
+/**
+ * Asserts that a room's events run 1..N with no gap (messages and the members joining between them alike) and that
+ * `messages` are exactly its new_message events, in order.
+ */
+export async function assertNoGaps(server, user, room, messages) {
+  const events = await roomEvents(server, user, room);
+  const seqs = events.map((e) => e.payload.seq);
+  const expected = Array.from({ length: seqs.length }, (_, i) => i + 1);
+  if (JSON.stringify(seqs) !== JSON.stringify(expected)) throw new Error(`the room's seqs have gaps: ${seqs.join(",")}`);
+  const posted = events.filter((e) => e.event === "new_message").map((e) => e.payload.seq);
+  if (JSON.stringify(posted) !== JSON.stringify(messages.map((m) => m.seq))) {
+    throw new Error(`messages ${messages.map((m) => m.seq).join(",")} are not the room's new_message events ${posted.join(",")}`);
+  }
+}
+
+/** Makes `user` a member of the public `room` (a room event of its own: `member_added`). */
+export async function joinRoom(server, user, room) {
+  const response = await fetch(`${server.url}/api/rooms/${room}/members`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` },
+    body: JSON.stringify({ username: user.username }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status !== 201 && response.status !== 200) throw new Error(`join ${room}: ${response.status} ${await response.text()}`);
+}

@@ -22,8 +22,8 @@ namespace Confab.Web.Chat;
 /// not sent (a few batches at most) and the room never waits for it; the browser reconnects and the page catches up.
 /// </remarks>
 public sealed class ServerRoomLink(
-    Room room, MessageAuthor me, ChatStore store, MessageActions actions, IPubSub pubSub, IPresence presence, RoomActivity activity,
-    CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
+    Room room, MessageAuthor me, ChatStore store, MessageActions actions, MemberActions members, IPubSub pubSub, IPresence presence,
+    RoomActivity activity, CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
 {
     private static readonly TimeSpan OnlineEvery = TimeSpan.FromSeconds(1);
 
@@ -33,6 +33,7 @@ public sealed class ServerRoomLink(
     private long onlineAt;
     private bool onlineDue;
     private Func<RoomUpdate, Task>? deliver;
+    private volatile bool removed;
 
     // The inbox's drains are one at a time and each is applied before the next: one update serves them all.
     private readonly RoomUpdate drained = new();
@@ -53,15 +54,17 @@ public sealed class ServerRoomLink(
 
     public Task<RoomEventPage> ListEventsAfterAsync(long afterSeq, int limit) => store.ListEventsAfterAsync(room.Id, afterSeq, limit);
 
-    public Task StartAsync(long afterSeq, Func<RoomUpdate, Task> deliver)
+    public async Task StartAsync(long afterSeq, Func<RoomUpdate, Task> deliver)
     {
+        // Opening a public room joins it, as joining its channel does.
+        await members.JoinAsync(room, me);
         this.deliver = deliver;
         inbox = new PageInbox(DrainAsync);
         subscription = pubSub.Subscribe(topic, inbox);
         circuit.ConnectionChanged += OnConnectionChanged;
         Track();
         // Anything committed after afterSeq, up to the subscription: the page catches up from the store.
-        return DeliverAsync(new RoomUpdate { Missed = true, Connected = true, Online = RoomOnline.Of(topic, presence.List(topic)) });
+        await DeliverAsync(new RoomUpdate { Missed = true, Connected = true, Online = RoomOnline.Of(topic, presence.List(topic)) });
     }
 
     public void Rendering() => KeepUp();
@@ -110,7 +113,7 @@ public sealed class ServerRoomLink(
 
     private static RoomActionResult Refused(ChangeResult result) => RoomActionResult.Refused(result.Outcome switch
     {
-        ChangeOutcome.RateLimited => RefusalText.RateLimited(MessageActions.RateLimitedReason, result.RetryAfter),
+        ChangeOutcome.RateLimited => RefusalText.RateLimited(result.Reason!, result.RetryAfter),
         ChangeOutcome.Invalid => RefusalText.Sentence(result.Errors!.Values.First()[0]),
         _ => RefusalText.Sentence(result.Reason ?? RefusalText.NotSaved),
     });
@@ -135,6 +138,7 @@ public sealed class ServerRoomLink(
                     if (RoomActivity.ReadEvent(broadcast) is { } roomEvent)
                     {
                         update.Add(roomEvent);
+                        update.Removed |= RoomUpdate.Removes(roomEvent, me.Id);
                     }
 
                     break;
@@ -145,6 +149,16 @@ public sealed class ServerRoomLink(
         {
             // Broadcasts were dropped while this page was behind: the store has every room event.
             update.Missed = presenceChanged = true;
+        }
+
+        if (update.Removed)
+        {
+            // No longer a member: the room's broadcasts stop here, and the reader is no longer seen in it.
+            removed = true;
+            circuit.ConnectionChanged -= OnConnectionChanged;
+            subscription?.Dispose();
+            Untrack();
+            return DeliverAsync(update);
         }
 
         if (presenceChanged)
@@ -227,6 +241,11 @@ public sealed class ServerRoomLink(
     {
         lock (gate)
         {
+            if (removed)
+            {
+                return;
+            }
+
             tracked ??= presence.Track(topic, RoomActivity.PresenceKey(me.Id), activity.PresenceMeta(me), this);
         }
     }
@@ -257,11 +276,11 @@ public sealed class ServerRoomLink(
 
 /// <summary>The server's room links: one per open room page, over the circuit's services.</summary>
 public sealed class ServerRoomLinks(
-    ChatStore store, MessageActions actions, IPubSub pubSub, IPresence presence, RoomActivity activity, CircuitConnection circuit, TimeProvider time,
-    IOptions<RealtimeOptions> options) : IRoomLinks
+    ChatStore store, MessageActions actions, MemberActions members, IPubSub pubSub, IPresence presence, RoomActivity activity, CircuitConnection circuit,
+    TimeProvider time, IOptions<RealtimeOptions> options) : IRoomLinks
 {
     public IRoomLink Open(Room room, MessageAuthor me, string? socketToken) =>
-        new ServerRoomLink(room, me, store, actions, pubSub, presence, activity, circuit, time, options.Value);
+        new ServerRoomLink(room, me, store, actions, members, pubSub, presence, activity, circuit, time, options.Value);
 }
 
 /// <summary>
