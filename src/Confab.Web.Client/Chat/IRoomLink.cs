@@ -92,8 +92,14 @@ public sealed class RoomUpdate
     /// <summary>The page's connection went down (false) or came back (true).</summary>
     public bool? Connected { get; set; }
 
-    /// <summary>The reader was removed from the room (or banned): nothing more comes, and nothing can be sent.</summary>
-    public bool Removed { get; set; }
+    /// <summary>
+    /// Why the page ended (<see cref="RemovedText"/>, <see cref="SignedOutText"/>), when it did: nothing more comes, and
+    /// nothing can be sent.
+    /// </summary>
+    public string? Ended { get; set; }
+
+    public const string RemovedText = "You are no longer a member of this room.";
+    public const string SignedOutText = "You have been signed out.";
 
     /// <summary>Whether <paramref name="roomEvent"/> removes <paramref name="me"/> from the room.</summary>
     public static bool Removes(IRoomEvent roomEvent, long me) => roomEvent is MemberChanged { Role: null } gone && gone.User.Id == me;
@@ -106,7 +112,7 @@ public sealed class RoomUpdate
         Online = null;
         Missed = false;
         Connected = null;
-        Removed = false;
+        Ended = null;
     }
 }
 

@@ -19,7 +19,7 @@ public sealed partial class RoomView
     private IRoomLink? link;
     private bool connected;
     private bool lost;
-    private bool removed;
+    private string? ended;
     private bool ready;
     private string draft = "";
     private (string Text, long? ReplyTo, string ClientId)? unacknowledged;
@@ -283,14 +283,14 @@ public sealed partial class RoomView
         }
 
         KeepWindow();
-        if (update.Removed)
+        if (update.Ended is { } why)
         {
-            removed = true;
+            ended = why;
             connected = false;
             online = OnlineList.Empty;
             changed = true;
         }
-        else if (update.Connected is { } up && !removed)
+        else if (update.Connected is { } up && ended is null)
         {
             lost = !up && (connected || lost) && RendererInfo.Name == "WebAssembly";
             connected = up;
@@ -305,7 +305,7 @@ public sealed partial class RoomView
             changed = true;
         }
 
-        if (update.Online is { } now && !removed && !ReferenceEquals(now, online))
+        if (update.Online is { } now && ended is null && !ReferenceEquals(now, online))
         {
             online = now;
             changed = true;

@@ -292,7 +292,10 @@ public sealed class SocketRoomLink : IRoomLink
             Enqueue(update =>
             {
                 update.Add(roomEvent);
-                update.Removed |= RoomUpdate.Removes(roomEvent, me.Id);
+                if (RoomUpdate.Removes(roomEvent, me.Id))
+                {
+                    update.Ended = RoomUpdate.RemovedText;
+                }
             });
         }
     }

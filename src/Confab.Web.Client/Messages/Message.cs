@@ -6,7 +6,7 @@ namespace Confab.Messages;
 /// A stored message in its current state, as every transport shows it:
 /// <c>{"id": 42, "seq": 7, "content": "hi", "user": {"id": 3, "username": "alice"}, "inserted_at": "2026-11-28T10:00:00.000Z",
 /// "client_id": "...", "edited_at": null, "deleted": false, "reactions": [{"emoji": "👍", "count": 2, "user_ids": [3, 5]}],
-/// "reply_to": null}</c>. <see cref="Seq"/> is the seq at which it was posted; a deleted message is a tombstone with
+/// "reply_to": null, "mentions": [5]}</c>. <see cref="Seq"/> is the seq at which it was posted; a deleted message is a tombstone with
 /// empty content and no reactions.
 /// </summary>
 public sealed record Message(
@@ -28,6 +28,9 @@ public sealed record Message(
 
     /// <summary>The message this one replies to, as it was when read.</summary>
     public ReplyPreview? ReplyTo { get; init; }
+
+    /// <summary>The ids of the members it mentions (<c>@alice</c>; <c>@room</c>, by an owner or admin, is everyone), as posted.</summary>
+    public IReadOnlyList<long> Mentions { get; init; } = [];
 
     // Equal by value, reactions included (a record compares lists by reference).
     public bool Equals(Message? other) =>

@@ -4,7 +4,8 @@ namespace Confab.Accounts;
 
 /// <summary>
 /// <c>POST /api/users</c> registers; <c>POST /api/auth/token</c> trades credentials for a bearer token;
-/// <c>POST /api/auth/login</c> and <c>/logout</c> manage the UI's cookie; <c>GET /api/auth/me</c> says who is signed in.
+/// <c>POST /api/auth/login</c> and <c>/logout</c> manage the UI's cookie; <c>GET /api/auth/me</c> says who is signed in;
+/// <c>POST /api/users/{username}/deactivate</c> (server admins) ends a user's access.
 /// Registration, token issue and log-in are rate-limited per IP and per username (<see cref="AccountLimits"/>).
 /// </summary>
 public static class AccountsApi
@@ -26,6 +27,24 @@ public static class AccountsApi
                 _ => Problems.Validation(result.Errors!),
             };
         }).RequireRateLimiting(AccountLimits.RegisterPolicy);
+
+        // A server admin ends a user's access: tokens, cookie sessions and open sockets.
+        endpoints.MapPost("/api/users/{username}/deactivate", async (
+            string username, HttpContext context, ServerAdmins admins, DeactivatedUsers deactivated, Storage.ChatStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            if (!admins.Is(context.User.Username()))
+            {
+                return Problems.Forbidden("Only the server's admins (Confab:Admins) may deactivate users.");
+            }
+
+            if (username.Length > 100 || await store.FindUserAsync(username, ct) is not { } user)
+            {
+                return Problems.NotFound($"There is no user '{username}'.");
+            }
+
+            await deactivated.DeactivateAsync(user.Id, time.GetUtcNow(), ct);
+            return Results.NoContent();
+        }).RequireAuthorization(AuthSetup.ApiUserPolicy);
 
         var auth = endpoints.MapGroup("/api/auth");
 

@@ -1,4 +1,5 @@
 using Confab.Storage;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -21,7 +22,10 @@ public static class AuthSetup
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, AuthOptionsSetup>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<AuthTokens>();
+        services.AddSingleton<DeactivatedUsers>();
+        services.AddHostedService(provider => provider.GetRequiredService<DeactivatedUsers>());
+        services.AddSingleton<AuthTokens>(provider => new AuthTokens(
+            provider.GetRequiredService<IOptions<AuthOptions>>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<DeactivatedUsers>()));
         services.AddSingleton<Accounts>();
         services.AddAccountLimits();
 
@@ -38,6 +42,15 @@ public static class AuthSetup
                 // An API caller gets a status code, never a redirect to a page.
                 options.Events.OnRedirectToLogin = context => Deny(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
+                // A deactivated user's session ends on their next request.
+                options.Events.OnValidatePrincipal = async context =>
+                {
+                    if (context.Principal is { } principal && context.HttpContext.RequestServices.GetRequiredService<DeactivatedUsers>().Contains(principal.UserId()))
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
             });
 
         // Secure outside Development (production sits behind TLS, perhaps terminated by a proxy, so never "same as request").

@@ -21,9 +21,12 @@ public sealed class AuthTokens
     private readonly byte[] key;
     private readonly TimeSpan lifetime;
     private readonly TimeProvider time;
+    private readonly DeactivatedUsers? deactivated;
 
-    public AuthTokens(IOptions<AuthOptions> options, TimeProvider time)
+    /// <summary>With <paramref name="deactivated"/>, a deactivated user's tokens no longer validate.</summary>
+    public AuthTokens(IOptions<AuthOptions> options, TimeProvider time, DeactivatedUsers? deactivated = null)
     {
+        this.deactivated = deactivated;
         var secret = Encoding.UTF8.GetBytes(options.Value.SigningKey!);
         key = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: KeyPurpose);
         lifetime = options.Value.TokenLifetime;
@@ -41,7 +44,7 @@ public sealed class AuthTokens
         return new IssuedToken(body + "." + Base64Url.EncodeToString(Sign(body)), DateTimeOffset.FromUnixTimeSeconds(expiresAt.ToUnixTimeSeconds()));
     }
 
-    /// <summary>The token's claims, or null when it is malformed, tampered with, foreign or expired.</summary>
+    /// <summary>The token's claims, or null when it is malformed, tampered with, foreign or expired, or its user deactivated.</summary>
     public TokenClaims? Validate(string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 2048 || !token.StartsWith(Prefix, StringComparison.Ordinal))
@@ -73,7 +76,7 @@ public sealed class AuthTokens
             return null;
         }
 
-        if (payload is null || payload.Sub <= 0 || string.IsNullOrEmpty(payload.Name))
+        if (payload is null || payload.Sub <= 0 || string.IsNullOrEmpty(payload.Name) || deactivated?.Contains(payload.Sub) == true)
         {
             return null;
         }

@@ -100,7 +100,7 @@ public sealed class MessageActions : IDisposable
         AppendResult appended;
         try
         {
-            appended = await log.AppendAsync(room, author, text, clientId, receivedAt, preview, cancellationToken);
+            appended = await log.AppendAsync(room, author, text, clientId, receivedAt, preview, await members.MentionsAsync(room, author, text, cancellationToken), cancellationToken);
         }
         catch (StorageException)
         {

@@ -59,9 +59,9 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
     /// </summary>
     public async ValueTask<AppendResult> AppendAsync(
         Room room, MessageAuthor author, string content, string? clientId, long receivedAt = 0, ReplyPreview? replyTo = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<long>? mentions = null, CancellationToken cancellationToken = default)
     {
-        var post = new PostMessage(room, author, content, clientId, replyTo);
+        var post = new PostMessage(room, author, content, clientId, replyTo) { Mentions = mentions ?? [] };
         var committed = Enqueue(post, receivedAt, out var pending) ? pending.Completion.Task : await EnqueueAsync(pending, cancellationToken);
         if (await committed.WaitAsync(cancellationToken) is { Payload: Message message })
         {

@@ -10,7 +10,11 @@ namespace Confab.Messages;
 public abstract record RoomChange(Room Room, MessageAuthor Actor);
 
 /// <summary>Posts a message; a repeated <see cref="ClientId"/> of the actor's stores nothing.</summary>
-public sealed record PostMessage(Room Room, MessageAuthor Actor, string Content, string? ClientId, ReplyPreview? ReplyTo) : RoomChange(Room, Actor);
+public sealed record PostMessage(Room Room, MessageAuthor Actor, string Content, string? ClientId, ReplyPreview? ReplyTo) : RoomChange(Room, Actor)
+{
+    /// <summary>The members it mentions (<see cref="Messages.Mentions"/>), by id.</summary>
+    public IReadOnlyList<long> Mentions { get; init; } = [];
+}
 
 /// <summary>Replaces the content of one of the actor's messages.</summary>
 public sealed record EditMessage(Room Room, MessageAuthor Actor, long MessageId, string Content) : RoomChange(Room, Actor);

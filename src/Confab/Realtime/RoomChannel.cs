@@ -25,21 +25,18 @@ namespace Confab.Realtime;
 /// <item><c>typing</c> <c>{}</c>: no reply; the others get <c>user_typing</c> <c>{"user_id": 3, "username": "alice"}</c>.</item>
 /// </list>
 /// Presence: each joined channel is one meta <c>{"online_at", "username"}</c> under the user's id.
-/// When the socket's token expires, the channel pushes <c>token_expired</c> <c>{"reason": "token expired"}</c> and stops
-/// (<c>phx_close</c>): nothing more is sent or received on it until the client reconnects with a fresh token.
+/// When the socket's token expires, the channel stops (<see cref="UserBoundChannel"/>): nothing more is sent or received
+/// on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, RoomMembers members, MemberActions memberActions, ChatStore store, MessageActions actions, RoomActivity roomActivity,
+    RoomDirectory rooms, RoomMembers members, MemberActions memberActions, ReadState reads, ChatStore store, MessageActions actions, RoomActivity roomActivity,
     TimeProvider time, IOptions<RealtimeOptions> options, ConfabMetrics metrics)
-    : Channel, IDisposable
+    : UserBoundChannel(time)
 {
-    public const string TokenExpiredReason = RoomEvents.TokenExpiredReason;
     public const string NotSavedReason = RoomEvents.NotSavedReason;
-    private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(30);
 
     private Room? room;
     private SocketUser? user;
-    private ITimer? expiry;
     private long repliedThroughSeq;
     private volatile bool caughtUp;
 
@@ -124,29 +121,8 @@ public sealed class RoomChannel(
     {
         Context.TrackPresence(RoomActivity.PresenceKey(user!.Id), roomActivity.PresenceMeta(Author));
         Context.PushPresenceState();
-        expiry = time.CreateTimer(static state => ((RoomChannel)state!).Expire(), this, UntilExpiry(), Timeout.InfiniteTimeSpan);
+        WatchExpiry();
         return ValueTask.CompletedTask;
-    }
-
-    public void Dispose() => expiry?.Dispose();
-
-    // Timers reach about 49 days: a longer-lived token is waited for in steps.
-    private TimeSpan UntilExpiry()
-    {
-        var left = user!.TokenExpiresAt - time.GetUtcNow();
-        return left <= TimeSpan.Zero ? TimeSpan.Zero : left > MaxTimer ? MaxTimer : left;
-    }
-
-    private void Expire()
-    {
-        if (UntilExpiry() > TimeSpan.Zero)
-        {
-            expiry?.Change(UntilExpiry(), Timeout.InfiniteTimeSpan);
-            return;
-        }
-
-        Context.Push(RoomEvents.TokenExpiredEvent, Reason(TokenExpiredReason));
-        Context.Stop();
     }
 
     public override async ValueTask<Reply?> HandleInAsync(string @event, JsonElement payload, CancellationToken cancellationToken)
@@ -169,6 +145,7 @@ public sealed class RoomChannel(
             "add_reaction" => ChangeAsync(payload, content: false, emoji: true, (m, p) => actions.ReactAsync(room!, Author, m, p.Emoji, add: true, cancellationToken)),
             "remove_reaction" => ChangeAsync(payload, content: false, emoji: true, (m, p) => actions.ReactAsync(room!, Author, m, p.Emoji, add: false, cancellationToken)),
             "typing" => Typing(),
+            "mark_read" => MarkReadAsync(payload, cancellationToken),
             _ => ValueTask.FromResult<Reply?>(Reply.Error(Reason($"unknown event '{Truncate(@event)}'"))),
         };
 
@@ -210,6 +187,29 @@ public sealed class RoomChannel(
     }
 
     private MessageAuthor Author => new(user!.Id, user.Username);
+
+    /// <summary><c>mark_read</c> <c>{"seq": 42}</c>: ok <c>{"room", "last_read_seq", "unread_count", "mention_count"}</c>, and the user's devices get <c>read_marker</c>.</summary>
+    private async ValueTask<Reply?> MarkReadAsync(JsonElement payload, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (OptionalId(payload, "seq", errors) is not { } seq)
+        {
+            errors.TryAdd("seq", ["seq must be a positive integer"]);
+            return Reply.Error(JsonPayload.Serialize(new FieldErrorsReply(errors), ConfabJsonContext.Default.FieldErrorsReply));
+        }
+
+        try
+        {
+            return await reads.MarkReadAsync(room!, Author, seq, cancellationToken) is { } counts
+                ? Reply.Ok(JsonPayload.Serialize(
+                    new ReadMarkerNotice(room!.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.ReadMarkerNotice))
+                : Reply.Error(Reason("room not found"));
+        }
+        catch (StorageException)
+        {
+            return Reply.Error(Reason(NotSavedReason));
+        }
+    }
 
     /// <summary>An edit, delete or reaction: <c>{"message_id": 42, ...}</c>, answered ok <c>{"seq": 9}</c> once committed.</summary>
     private async ValueTask<Reply?> ChangeAsync(
@@ -274,13 +274,6 @@ public sealed class RoomChannel(
         return null;
     }
 
-    /// <summary>The socket's user, while their token is valid.</summary>
-    private bool IsAuthorized([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketUser? socketUser)
-    {
-        socketUser = Context.Socket.Assigns as SocketUser;
-        return socketUser is not null && socketUser.TokenExpiresAt > time.GetUtcNow();
-    }
-
     private JoinResult Refuse(string outcome, string reason)
     {
         metrics.Joined(outcome);
@@ -329,6 +322,4 @@ public sealed class RoomChannel(
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40];
-
-    private static JsonPayload Reason(string reason) => JsonPayload.Serialize(new ReasonReply(reason), ConfabJsonContext.Default.ReasonReply);
 }

@@ -12,7 +12,11 @@ namespace Confab.Realtime;
 /// </summary>
 public sealed class UserSocket(AuthTokens tokens, SocketQuota quota) : PhoenixSocket
 {
-    public override void Configure(ChannelRouter router) => router.Channel<RoomChannel>(RoomActivity.TopicPrefix + "*");
+    public override void Configure(ChannelRouter router)
+    {
+        router.Channel<RoomChannel>(RoomActivity.TopicPrefix + "*");
+        router.Channel<UserChannel>(UserChannel.TopicPrefix + "*");
+    }
 
     public override ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context)
     {
@@ -24,9 +28,15 @@ public sealed class UserSocket(AuthTokens tokens, SocketQuota quota) : PhoenixSo
 
         var address = quota.AddressOf(context.HttpContext);
         return ValueTask.FromResult(quota.TryOpen(claims.UserId, address, out var refusal)
-            ? ConnectResult.Accept(new SocketUser(claims.UserId, claims.Username, claims.ExpiresAt, address), socketId: $"user_socket:{claims.UserId}")
+            ? ConnectResult.Accept(new SocketUser(claims.UserId, claims.Username, claims.ExpiresAt, address), socketId: SocketId(claims.UserId))
             : ConnectResult.Refuse(StatusCodes.Status429TooManyRequests, refusal!));
     }
+
+    /// <summary>Broadcast on a <see cref="SocketId"/>, it closes every socket of the user (and ends their open room pages).</summary>
+    public const string DisconnectEvent = "disconnect";
+
+    /// <summary>The id of every socket of a user: a <c>disconnect</c> broadcast on it closes them all.</summary>
+    public static string SocketId(long userId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user_socket:{userId}");
 
     public override void Disconnected(SocketContext socket)
     {

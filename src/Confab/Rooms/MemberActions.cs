@@ -98,6 +98,18 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
         return null;
     }
 
+    /// <summary>Whom <paramref name="content"/> mentions in the room (<see cref="Mentions"/>); <c>@room</c> counts from owners and admins only.</summary>
+    public async ValueTask<IReadOnlyList<long>> MentionsAsync(Room room, MessageAuthor author, string content, CancellationToken cancellationToken = default)
+    {
+        if (!content.Contains('@', StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var roster = await members.GetAsync(room.Id, cancellationToken);
+        return Mentions.Find(content, roster, author.Id, RoomRole.Moderates(RoleFor(RankOf(room, roster, author))));
+    }
+
     public static string SlowModeReason(int seconds) => $"Slow mode: one message every {seconds} seconds.";
 
     public static string MutedReason(DateTime until) =>

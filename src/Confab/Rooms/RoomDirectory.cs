@@ -14,7 +14,7 @@ namespace Confab.Rooms;
 /// request); who belongs to them is in <see cref="RoomMembers"/>. A room created by another node shows up at once by
 /// slug (a miss is not cached).
 /// </remarks>
-public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, MessageLog log, TimeProvider time, IMemoryCache cache)
+public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, ReadState reads, MessageLog log, TimeProvider time, IMemoryCache cache)
 {
     public const int MaxNameLength = 80;
     public const int MaxDescriptionLength = 500;
@@ -49,7 +49,8 @@ public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, 
     {
         var roster = await members.GetAsync(room.Id, cancellationToken);
         var other = room.IsDirect ? roster.List().Select(m => m.User).FirstOrDefault(u => u.Id != user.Id) : null;
-        return RoomListing.Of(room, roster.SlowModeSeconds, roster.RoleOf(user.Id), other);
+        var role = roster.RoleOf(user.Id);
+        return RoomListing.Of(room, roster.SlowModeSeconds, role, other, role is null ? null : await reads.CountsAsync(room, user.Id, cancellationToken));
     }
 
     /// <summary>How long a room found by slug stays cached. Rooms are never renamed or deleted.</summary>

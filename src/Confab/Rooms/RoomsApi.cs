@@ -15,6 +15,8 @@ public static class RoomsApi
     {
         services.AddOptions<RoomActivityOptions>().BindConfiguration("Confab:Realtime");
         services.AddSingleton<RoomMembers>();
+        services.AddSingleton<ReadState>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReadState>());
         // Before RoomBroadcasts (AddRealtime), though the order only matters for Committed: RoomMembers uses Stored.
         services.AddHostedService(provider => provider.GetRequiredService<RoomMembers>());
         return services.AddMemoryCache().AddSingleton<ServerAdmins>().AddSingleton<MemberActions>().AddSingleton<RoomDirectory>()
@@ -51,6 +53,19 @@ public static class RoomsApi
                 return result.Outcome is ChangeOutcome.Done or ChangeOutcome.Unchanged
                     ? Results.Ok(await directory.ListingForAsync(room, Me(context), ct))
                     : Problems.Refusal(context, result.Outcome, result.Reason, result.Errors, result.RetryAfter);
+            }, ct));
+
+        rooms.MapPut("/{slug}/read", (string slug, MarkReadRequest request, HttpContext context, RoomDirectory directory, ReadState reads, ServerAdmins admins, CancellationToken ct) =>
+            InRoomAsync(slug, context, directory, admins, async room =>
+            {
+                if (request.Seq is not >= 0)
+                {
+                    return Problems.Validation(new Dictionary<string, string[]> { ["seq"] = ["seq is required and must not be negative"] });
+                }
+
+                return await reads.MarkReadAsync(room, Me(context), request.Seq.Value, ct) is { } counts
+                    ? Results.Ok(new ReadMarkerNotice(room.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount))
+                    : Problems.NotFound("You are not a member of this room.");
             }, ct));
 
         rooms.MapGet("/{slug}/members", (string slug, HttpContext context, RoomDirectory directory, RoomMembers members, ServerAdmins admins, CancellationToken ct) =>
@@ -132,3 +147,5 @@ public sealed record MuteRequest(string? Username, int? Seconds);
 public sealed record BanRequest(string? Username);
 
 public sealed record DirectRequest(string? Username);
+
+public sealed record MarkReadRequest(long? Seq);

@@ -7,7 +7,7 @@ public sealed partial class ChatStore
     /// <summary>A message in its current state, with the preview of the message it replies to (no reactions: see <see cref="ReactionsOf"/>).</summary>
     private const string MessageSelect =
         """
-        SELECT m.id, m.room_id, m.seq, m.content, m.client_id, m.inserted_at, m.user_id, u.username, m.edited_at, m.deleted_at,
+        SELECT m.id, m.room_id, m.seq, m.content, m.client_id, m.inserted_at, m.user_id, u.username, m.edited_at, m.deleted_at, m.mentions,
                r.id AS reply_id, r.seq AS reply_seq, r.user_id AS reply_user_id, ru.username AS reply_username,
                CASE WHEN r.deleted_at IS NULL THEN substr(r.content, 1, 100) ELSE '' END AS reply_excerpt
         FROM messages m JOIN users u ON u.id = m.user_id
@@ -24,16 +24,30 @@ public sealed partial class ChatStore
     /// No <c>RETURNING</c>: it cost SQLite as much as the insert itself. The new row's id is
     /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="RoomChangeBatch"/>. Six parameters.
     /// </summary>
-    public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null) =>
+    public static SqlStatement InsertMessage(
+        long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null, string? mentions = null) =>
         new(
             $"""
-            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id)
-            VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6)
+            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
+            VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6, ?7)
             ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
             """,
-            roomId, userId, content, clientId, insertedAt, replyToId);
+            roomId, userId, content, clientId, insertedAt, replyToId, mentions);
 
-    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?)"/>
+    /// <summary>
+    /// The mention rows of the message just inserted (<paramref name="mentions"/>: a JSON array of user ids), only when
+    /// the insert before it stored one (not for a repeated client_id).
+    /// </summary>
+    public static SqlStatement InsertMentions(long roomId, string mentions) =>
+        new(
+            """
+            INSERT INTO message_mentions (user_id, room_id, seq, message_id)
+            SELECT j.value, ?1, m.seq, m.id FROM json_each(?2) AS j JOIN messages m ON m.id = last_insert_rowid()
+            WHERE changes() = 1
+            """,
+            roomId, mentions);
+
+    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?, string?)"/>
     public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
         InsertMessage(roomId, userId, content, clientId, DbTime.ToText(now));
 
@@ -227,6 +241,7 @@ public sealed partial class ChatStore
             {
                 EditedAt = editedAt is null ? null : DbTime.Parse(editedAt),
                 Deleted = row.GetNullableString("deleted_at") is not null,
+                Mentions = row.GetNullableString("mentions") is { } mentioned ? Messages.Mentions.Parse(mentioned) : [],
                 Reactions = reactions.TryGetValue(id, out var found)
                     ? [.. found.Select(r => new ReactionSummary(r.Emoji, r.Users.Count, r.Users))]
                     : [],

@@ -32,7 +32,7 @@ public sealed partial class ChatStore
     public async Task<(User User, string PasswordHash)?> FindUserByLoginAsync(string login, CancellationToken cancellationToken = default)
     {
         var row = await QuerySingleAsync(
-            new SqlStatement($"SELECT {UserColumns}, password_hash FROM users WHERE username = ?1 OR email = ?1 LIMIT 1", login),
+            new SqlStatement($"SELECT {UserColumns}, password_hash FROM users WHERE (username = ?1 OR email = ?1) AND deactivated_at IS NULL LIMIT 1", login),
             cancellationToken);
         return row is null ? null : (ReadUser(row), row.GetString("password_hash"));
     }
@@ -42,6 +42,15 @@ public sealed partial class ChatStore
         var row = await QuerySingleAsync(new SqlStatement($"SELECT {UserColumns} FROM users WHERE id = ?1", id), cancellationToken);
         return row is null ? null : ReadUser(row);
     }
+
+    /// <summary>Marks a user deactivated (once: a second call keeps the first time).</summary>
+    public async Task DeactivateUserAsync(long userId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await executor.ExecuteAsync(
+            new SqlStatement("UPDATE users SET deactivated_at = ?2 WHERE id = ?1 AND deactivated_at IS NULL", userId, DbTime.ToText(now)), cancellationToken);
+
+    public async Task<IReadOnlyList<long>> ListDeactivatedUsersAsync(CancellationToken cancellationToken = default) =>
+        (await executor.ExecuteAsync(new SqlStatement("SELECT id FROM users WHERE deactivated_at IS NOT NULL"), cancellationToken))
+            .Rows.Select(row => row.GetInt64("id")).ToList();
 
     private static User ReadUser(SqlRow row) =>
         new(row.GetInt64("id"), row.GetString("username"), row.GetString("email"), DbTime.Parse(row.GetString("inserted_at")));

@@ -38,8 +38,8 @@ public sealed class RoomChangeBatch
     /// </summary>
     public static int StatementsOf(RoomChange change) => change switch
     {
-        PostMessage => 1,
-        ChangeReaction or AddMember or SetMemberRole or RemoveMember { Ban: false } or SetSlowMode => 2,
+        PostMessage { Mentions.Count: 0 } => 1,
+        PostMessage or ChangeReaction or AddMember or SetMemberRole or RemoveMember { Ban: false } or SetSlowMode => 2,
         DeleteMessage or RemoveMember => 3,
         _ => 4,
     };
@@ -54,7 +54,13 @@ public sealed class RoomChangeBatch
         switch (change)
         {
             case PostMessage post:
-                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id));
+                var mentions = post.Mentions.Count > 0 ? Messages.Mentions.Format(post.Mentions) : null;
+                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id, mentions));
+                if (mentions is not null)
+                {
+                    statements.Add(ChatStore.InsertMentions(room, mentions));
+                }
+
                 break;
             case EditMessage edit:
                 statements.Add(ChatStore.UpdateContent(edit.MessageId, room, actor, edit.Content, now));
@@ -170,7 +176,7 @@ public sealed class RoomChangeBatch
 
                         lastId = applied.LastRowId;
                         committed[i] = new CommittedChange(RoomEventNames.NewMessage, new Message(
-                            lastId, post.Room.Id, seq, post.Content, post.Actor, insertedAt, post.ClientId) { ReplyTo = post.ReplyTo });
+                            lastId, post.Room.Id, seq, post.Content, post.Actor, insertedAt, post.ClientId) { ReplyTo = post.ReplyTo, Mentions = post.Mentions });
                         break;
                     case EditMessage:
                         var state = ChatStore.ReadMessages(results[at + 2].Rows, results[at + 3].Rows).Single();

@@ -189,3 +189,15 @@ export async function joinRoom(server, user, room) {
   });
   if (response.status !== 201 && response.status !== 200) throw new Error(`join ${room}: ${response.status} ${await response.text()}`);
 }
+
+/** A JSON API call as `user`: `{ status, body }`. */
+export async function api(server, user, method, path, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}

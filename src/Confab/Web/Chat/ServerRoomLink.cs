@@ -38,6 +38,8 @@ public sealed class ServerRoomLink(
     // The inbox's drains are one at a time and each is applied before the next: one update serves them all.
     private readonly RoomUpdate drained = new();
     private IDisposable? subscription;
+    private IDisposable? sessionSubscription;
+    private readonly string sessionTopic = UserSocket.SocketId(me.Id);
     private PageInbox? inbox;
     private PresenceHandle? tracked;
 
@@ -61,6 +63,7 @@ public sealed class ServerRoomLink(
         this.deliver = deliver;
         inbox = new PageInbox(DrainAsync);
         subscription = pubSub.Subscribe(topic, inbox);
+        sessionSubscription = pubSub.Subscribe(sessionTopic, inbox);
         circuit.ConnectionChanged += OnConnectionChanged;
         Track();
         // Anything committed after afterSeq, up to the subscription: the page catches up from the store.
@@ -131,6 +134,10 @@ public sealed class ServerRoomLink(
                 case IPresence.DiffEvent:
                     presenceChanged = true;
                     break;
+                case UserSocket.DisconnectEvent when broadcast.Topic == sessionTopic:
+                    // The user's sessions end (a server admin deactivated them): this page with them.
+                    update.Ended = RoomUpdate.SignedOutText;
+                    break;
                 case RoomActivity.TypingEvent when RoomActivity.Read(broadcast, ConfabJsonContext.Default.UserTyping) is { } notice && notice.UserId != me.Id:
                     update.Typed(new MessageAuthor(notice.UserId, notice.Username));
                     break;
@@ -138,7 +145,10 @@ public sealed class ServerRoomLink(
                     if (RoomActivity.ReadEvent(broadcast) is { } roomEvent)
                     {
                         update.Add(roomEvent);
-                        update.Removed |= RoomUpdate.Removes(roomEvent, me.Id);
+                        if (RoomUpdate.Removes(roomEvent, me.Id))
+                        {
+                            update.Ended = RoomUpdate.RemovedText;
+                        }
                     }
 
                     break;
@@ -151,12 +161,13 @@ public sealed class ServerRoomLink(
             update.Missed = presenceChanged = true;
         }
 
-        if (update.Removed)
+        if (update.Ended is not null)
         {
-            // No longer a member: the room's broadcasts stop here, and the reader is no longer seen in it.
+            // No longer a member, or signed out: the room's broadcasts stop here, and the reader is no longer seen in it.
             removed = true;
             circuit.ConnectionChanged -= OnConnectionChanged;
             subscription?.Dispose();
+            sessionSubscription?.Dispose();
             Untrack();
             return DeliverAsync(update);
         }
@@ -267,6 +278,7 @@ public sealed class ServerRoomLink(
         circuit.ConnectionChanged -= OnConnectionChanged;
         onlineTimer?.Dispose();
         subscription?.Dispose();
+        sessionSubscription?.Dispose();
         inbox?.Close();
         Untrack();
         deliver = null;
