@@ -32,7 +32,7 @@ public sealed class SocketRoomLink : IRoomLink
     private Func<RoomUpdate, Task>? deliver;
     private RoomUpdate? pending;
     private bool pumping;
-    private bool refreshing;
+    private Task? renewing;
     private bool disposed;
     private volatile bool removed;
     private long? typedAt;
@@ -141,7 +141,7 @@ public sealed class SocketRoomLink : IRoomLink
         return Task.CompletedTask;
     }
 
-    private async Task<RoomActionResult> PushAsync(string @event, Action<Utf8JsonWriter> write)
+    private async Task<RoomActionResult> PushAsync(string @event, Action<Utf8JsonWriter> write, bool renewed = false)
     {
         // A channel the server closed (its token ran out) is replaced: the push waits for the new one to join.
         Connect();
@@ -159,6 +159,14 @@ public sealed class SocketRoomLink : IRoomLink
         if (reply.IsOk)
         {
             return RoomActionResult.Done();
+        }
+
+        // The token ran out just before the push (its channel is closing): once renewed, the same push again (a post keeps
+        // its client_id, so it is stored once).
+        if (reply.IsError && reply.Reason == RoomEvents.TokenExpiredReason && !renewed)
+        {
+            await RenewAsync();
+            return await PushAsync(@event, write, renewed: true);
         }
 
         // A timeout: it may or may not have been stored; sent again (a post with its client_id) it is stored once.
@@ -324,18 +332,18 @@ public sealed class SocketRoomLink : IRoomLink
     }
 
     // The token ran out (or was refused): a fresh one from the reader's session, then the socket and the channel again.
-    private async Task RenewAsync()
+    // One renewal at a time; whoever asks meanwhile waits for that one.
+    private Task RenewAsync()
     {
         lock (gate)
         {
-            if (refreshing || disposed)
-            {
-                return;
-            }
-
-            refreshing = true;
+            return disposed ? Task.CompletedTask : renewing ??= RenewOnceAsync();
         }
+    }
 
+    private async Task RenewOnceAsync()
+    {
+        await Task.Yield(); // RenewAsync stores this task before it can end
         try
         {
             using var response = await http.GetAsync(new Uri("api/auth/token", UriKind.Relative));
@@ -358,7 +366,7 @@ public sealed class SocketRoomLink : IRoomLink
         {
             lock (gate)
             {
-                refreshing = false;
+                renewing = null;
             }
         }
     }
