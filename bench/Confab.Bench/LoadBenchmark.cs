@@ -17,15 +17,17 @@ internal static class LoadBenchmark
         int users = args.Number("users", 100);
         int rooms = args.Number("rooms", 10);
         int history = args.Number("history", 0);
-        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000 || history is < 0 or > 10_000)
+        int memberOf = args.Number("first-user-in", 0);
+        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000 || history is < 0 or > 10_000 || memberOf < 0 || memberOf > rooms)
         {
-            await Console.Error.WriteLineAsync("usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000) [--history MESSAGES_PER_ROOM]");
+            await Console.Error.WriteLineAsync(
+                "usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000) [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]");
             return 2;
         }
 
         var clock = Stopwatch.StartNew();
-        await LoadDatabase.CreateAsync(path, users, rooms, history);
-        Console.WriteLine($"{path}: {users} users, {rooms} rooms, {history} messages of history each, in {clock.Elapsed.TotalSeconds:F1} s");
+        await LoadDatabase.CreateAsync(path, users, rooms, history, memberOf);
+        Console.WriteLine($"{path}: {users} users, {rooms} rooms, {history} messages of history each, the first user in {memberOf} of them, in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 

@@ -4,6 +4,7 @@ using Confab.Bench;
 // dotnet run -c Release --project bench/Confab.Bench -- sockets [--count 1000] [--step 250] [--settle 10]
 // dotnet run -c Release --project bench/Confab.Bench -- soak [--sockets 2000] [--rooms 20] [--minutes 10] [--chat 20] [--users 50]
 // dotnet run -c Release --project bench/Confab.Bench -- web --url http://127.0.0.1:4300 [--sessions 50] [--room-size 50] [--rate 100] [--seconds 60] [--chromium] (web --help)
+// bash bench/scenarios/rooms-list.sh (GET /api/rooms for a member of 200 rooms)
 // dotnet run -c Release --project bench/Confab.Bench -- fanout --url http://127.0.0.1:4000 [--sockets 1000] [--senders 10] [--rate 20] [--seconds 10] [--server-pid N]
 return args.FirstOrDefault() switch
 {
@@ -14,6 +15,7 @@ return args.FirstOrDefault() switch
     "load-setup" => await LoadBenchmark.SetupAsync(BenchArgs.Parse(args.Skip(1))),
     "load" => await LoadBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     "web" => await WebBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
+    "rooms-list" => await RoomsListBenchmark.RunAsync(BenchArgs.Parse(args.Skip(1))),
     _ => Usage(),
 };
 
@@ -22,7 +24,8 @@ static int Usage()
     Console.Error.WriteLine("usage: Confab.Bench messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders N] [--seconds S] [--mode group|single|both]");
     Console.Error.WriteLine("       Confab.Bench sockets [--count N] [--step N] [--settle S]");
     Console.Error.WriteLine("       Confab.Bench soak [--sockets N] [--rooms N] [--minutes M] [--chat S] [--users N]");
-    Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R [--history MESSAGES_PER_ROOM]");
+    Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]");
+    Console.Error.WriteLine("       Confab.Bench rooms-list --url URL --db PATH [--requests N]");
     Console.Error.WriteLine("       Confab.Bench load --help");
     Console.Error.WriteLine("       Confab.Bench web --help");
     Console.Error.WriteLine("       Confab.Bench fanout --url URL [--sockets N] [--senders N] [--rate MSGS_PER_S] [--seconds S] [--users N] [--server-pid PID]");

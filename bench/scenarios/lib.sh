@@ -26,7 +26,7 @@ start_server() {
   work=$(mktemp -d /tmp/confab-load.XXXXXX)
   db=$work/confab.db
   secret=$(head -c 48 /dev/urandom | base64 -w0)
-  dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms" --history "${HISTORY:-0}"
+  dotnet "$bench_dll" load-setup --db "$db" --users "$users" --rooms "$rooms" --history "${HISTORY:-0}" --first-user-in "${FIRST_USER_IN:-0}"
   (
     cd "$server_dir"
     export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" DATABASE_PATH="$db" \

@@ -32,9 +32,11 @@ internal static class LoadDatabase
 
     /// <summary>
     /// Creates <paramref name="path"/> with the schema, <paramref name="users"/> users, <paramref name="rooms"/> rooms and
-    /// <paramref name="history"/> messages in each room, posted by users dealt into it.
+    /// <paramref name="history"/> messages in each room, posted by users dealt into it. The first user is a member of the
+    /// first <paramref name="firstUserIn"/> rooms (private ones), with their read marker halfway through the history and
+    /// every fifth message after it mentioning them: a reader of many rooms, for <c>GET /api/rooms</c>.
     /// </summary>
-    public static async Task CreateAsync(string path, int users, int rooms, int history = 0)
+    public static async Task CreateAsync(string path, int users, int rooms, int history = 0, int firstUserIn = 0)
     {
         if (File.Exists(path))
         {
@@ -82,6 +84,11 @@ internal static class LoadDatabase
         if (history > 0)
         {
             await InsertHistoryAsync(connection, users, rooms, history);
+        }
+
+        if (firstUserIn > 0)
+        {
+            await InsertReaderAsync(connection, firstUserIn, history, now);
         }
 
         await transaction.CommitAsync();
@@ -185,6 +192,28 @@ internal static class LoadDatabase
                 await insert.ExecuteNonQueryAsync();
             }
         }
+    }
+
+    // The first user in the first `rooms` rooms, made private: a member, marker at history / 2, mentioned in every fifth
+    // message after it (unless they wrote it).
+    private static async Task InsertReaderAsync(SqliteConnection connection, int rooms, int history, string now)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE rooms SET visibility = 'private' WHERE slug IN (SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT $rooms);
+            INSERT INTO room_members (room_id, user_id, role, last_read_seq, inserted_at)
+                SELECT id, (SELECT id FROM users WHERE username = $reader), 'member', $marker, $now FROM rooms WHERE visibility = 'private';
+            INSERT INTO message_mentions (user_id, room_id, seq, message_id)
+                SELECT rm.user_id, m.room_id, m.seq, m.id FROM messages m JOIN room_members rm ON rm.room_id = m.room_id
+                WHERE m.seq > $marker AND m.seq % 5 = 0 AND m.user_id <> rm.user_id;
+            UPDATE messages SET mentions = '[' || (SELECT id FROM users WHERE username = $reader) || ']'
+                WHERE id IN (SELECT message_id FROM message_mentions);
+            """;
+        command.Parameters.AddWithValue("$rooms", rooms);
+        command.Parameters.AddWithValue("$reader", UserName(1));
+        command.Parameters.AddWithValue("$marker", history / 2);
+        command.Parameters.AddWithValue("$now", now);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static string UserName(int i) => UserPrefix + i.ToString("D5", CultureInfo.InvariantCulture);
