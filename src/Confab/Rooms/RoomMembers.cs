@@ -42,8 +42,6 @@ public sealed class RoomMembers(ChatStore store, MessageLog log) : IHostedServic
 
         public bool IsBanned(long userId) => banned.ContainsKey(userId);
 
-        public int Count => members.Count;
-
         /// <summary>Each member may post once per this many seconds (owners and admins are exempt); 0: no slow mode.</summary>
         public int SlowModeSeconds
         {
