@@ -80,15 +80,10 @@ public sealed class MessageActions : IDisposable
             preview = new ReplyPreview(replied!.Id, replied.Seq, replied.User, Excerpt(replied.Content));
         }
 
-        if (await members.JoinAsync(room, author, cancellationToken) is { Outcome: ChangeOutcome.NotFound } notMember)
+        var (held, mentions) = await members.CheckPostAsync(room, author, text, cancellationToken);
+        if (held is not null)
         {
-            metrics.MessageRejected("not_member");
-            return notMember;
-        }
-
-        if (await members.PostRefusalAsync(room, author, cancellationToken) is { } held)
-        {
-            metrics.MessageRejected(held.Outcome == ChangeOutcome.RateLimited ? "slow_mode" : "muted");
+            metrics.MessageRejected(held.Outcome switch { ChangeOutcome.NotFound => "not_member", ChangeOutcome.RateLimited => "slow_mode", _ => "muted" });
             return held;
         }
 
@@ -100,7 +95,7 @@ public sealed class MessageActions : IDisposable
         AppendResult appended;
         try
         {
-            appended = await log.AppendAsync(room, author, text, clientId, receivedAt, preview, await members.MentionsAsync(room, author, text, cancellationToken), cancellationToken);
+            appended = await log.AppendAsync(room, author, text, clientId, receivedAt, preview, mentions, cancellationToken);
         }
         catch (StorageException)
         {

@@ -52,19 +52,29 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
             : ChangeResult.Refused(ChangeOutcome.NotFound, RoomNotFoundReason);
     }
 
-    /// <summary>Whether <paramref name="user"/> may post now: a member, not muted, not held back by slow mode.</summary>
-    public async ValueTask<ChangeResult?> PostRefusalAsync(Room room, MessageAuthor user, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Whether <paramref name="user"/> may post <paramref name="content"/> now (a member, joining a public room if need
+    /// be; not muted; not held back by slow mode), and whom it mentions (<see cref="Mentions"/>; <c>@room</c> counts
+    /// from owners and admins only): one look at the room's roster per post.
+    /// </summary>
+    public async ValueTask<(ChangeResult? Refusal, IReadOnlyList<long> Mentions)> CheckPostAsync(
+        Room room, MessageAuthor user, string content, CancellationToken cancellationToken = default)
     {
         var roster = await members.GetAsync(room.Id, cancellationToken);
+        if (roster.Find(user.Id) is null && await JoinAsync(room, user, cancellationToken) is { Outcome: ChangeOutcome.NotFound } notMember)
+        {
+            return (notMember, []);
+        }
+
         if (roster.Find(user.Id) is not { } member)
         {
-            return ChangeResult.Refused(ChangeOutcome.NotFound, RoomNotFoundReason);
+            return (ChangeResult.Refused(ChangeOutcome.NotFound, RoomNotFoundReason), []);
         }
 
         var now = time.GetUtcNow().UtcDateTime;
         if (member.MutedUntil is { } until && until > now)
         {
-            return ChangeResult.Refused(ChangeOutcome.Forbidden, MutedReason(until));
+            return (ChangeResult.Refused(ChangeOutcome.Forbidden, MutedReason(until)), []);
         }
 
         if (roster.SlowModeSeconds is > 0 and var slow && !RoomRole.Moderates(member.Role))
@@ -80,7 +90,7 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
                     var since = time.GetElapsedTime(last, at);
                     if (since < period)
                     {
-                        return ChangeResult.RateLimited(period - since, SlowModeReason(slow));
+                        return (ChangeResult.RateLimited(period - since, SlowModeReason(slow)), []);
                     }
 
                     if (lastPosts.TryUpdate(key, at, last))
@@ -95,19 +105,10 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
             }
         }
 
-        return null;
-    }
-
-    /// <summary>Whom <paramref name="content"/> mentions in the room (<see cref="Mentions"/>); <c>@room</c> counts from owners and admins only.</summary>
-    public async ValueTask<IReadOnlyList<long>> MentionsAsync(Room room, MessageAuthor author, string content, CancellationToken cancellationToken = default)
-    {
-        if (!content.Contains('@', StringComparison.Ordinal))
-        {
-            return [];
-        }
-
-        var roster = await members.GetAsync(room.Id, cancellationToken);
-        return Mentions.Find(content, roster, author.Id, RoomRole.Moderates(RoleFor(RankOf(room, roster, author))));
+        var mentions = content.Contains('@', StringComparison.Ordinal)
+            ? Mentions.Find(content, roster, user.Id, RoomRole.Moderates(RoleFor(RankOf(room, roster, user))))
+            : [];
+        return (null, mentions);
     }
 
     public static string SlowModeReason(int seconds) => $"Slow mode: one message every {seconds} seconds.";
