@@ -27,6 +27,7 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     private const string Commit = "COMMIT";
 
     private readonly string connectionString;
+    private readonly int busyTimeoutMs;
     private readonly Lock batchLock = new();
     private PreparedConnection? batchConnection;
     private readonly System.Collections.Concurrent.ConcurrentBag<PreparedConnection> readers = [];
@@ -35,6 +36,7 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
     public SqliteExecutor(string databasePath, TimeSpan busyTimeout)
     {
         DatabasePath = Path.GetFullPath(databasePath);
+        busyTimeoutMs = (int)Math.Clamp(busyTimeout.TotalMilliseconds, 1, int.MaxValue);
         connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -297,6 +299,9 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
         connection.Open();
         // A deleted message's text must be gone from the file, not left in freed space: SQLite zeroes what it frees.
         _ = SQLitePCL.raw.sqlite3_exec(connection.Handle, "PRAGMA secure_delete = ON");
+        // Statements run through SQLitePCL directly (PreparedSqliteStatement) bypass Microsoft.Data.Sqlite's own retries:
+        // SQLite's busy handler makes them wait for another connection's write (a read marker) instead of failing.
+        _ = SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, busyTimeoutMs);
         return connection;
     }
 
