@@ -88,7 +88,7 @@ for (const { name, viewport } of widths) {
     const page = await signUp(browser, server, `reader-${name}`, { viewport });
 
     await page.goto("/rooms", { timeout: 10_000 });
-    await page.getByRole("heading", { name: "Rooms" }).waitFor({ timeout: 5000 });
+    await page.getByRole("heading", { name: "Your rooms" }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: screenshotPath(`a11y-rooms-${name}`), fullPage: true });
     await check(page, `rooms (${name})`);
 
@@ -120,6 +120,23 @@ for (const { name, viewport } of widths) {
     await page.locator(".reply-bar").waitFor({ timeout: 5000 });
     await page.screenshot({ path: screenshotPath(`a11y-room-editing-${name}`) });
     await check(page, `room while editing and replying (${name})`);
+
+    // A room of the reader's own, as its owner, and its members page with every control; the sidebar open as a drawer.
+    await page.goto("/rooms", { timeout: 10_000 });
+    await page.getByLabel("Name").fill(`Den ${name}`);
+    await page.getByRole("button", { name: "Create room" }).click();
+    await page.locator("#composer-input:not([disabled])").waitFor({ timeout: 10_000 });
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("heading", { name: "Add someone" }).waitFor({ timeout: 5000 });
+    await page.getByLabel("Username").fill("olga");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("olga was added.").waitFor({ timeout: 5000 });
+    if (viewport.width < 760) await page.getByRole("button", { name: "Rooms and conversations" }).click();
+    await page.getByRole("button", { name: "New direct message" }).click({ timeout: 5000 });
+    await page.getByLabel("Message someone").pressSequentially("ol", { delay: 30 });
+    await page.locator(".dm-result").first().waitFor({ timeout: 5000 });
+    await page.screenshot({ path: screenshotPath(`a11y-members-${name}`), fullPage: true });
+    await check(page, `members page, sidebar and direct message picker (${name})`);
     await page.context().close();
     done();
   });

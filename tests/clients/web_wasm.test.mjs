@@ -50,8 +50,10 @@ test("the room is prerendered with its history, then live over the Phoenix socke
 
   assert.deepEqual([...new Set(sockets)], ["/socket/websocket"]);
   // The browser started from the prerendered history (persisted in the page): it joined for what came after it only.
-  // (Seq 1 is sam joining the room as he first posted; 2 his message.)
-  assert.deepEqual(joins.map(([, , topic, , payload]) => [topic, payload]), [["room:general", { last_seq: 2 }]]);
+  // (Seq 1 is sam joining the room as he first posted; 2 his message.) The sidebar joined wanda's user channel.
+  const joined = joins.map(([, , topic, , payload]) => [topic, payload]);
+  assert.deepEqual(joined.filter(([topic]) => topic.startsWith("room:")), [["room:general", { last_seq: 2 }]]);
+  assert.deepEqual(joined.filter(([topic]) => topic.startsWith("user:")).map(([topic, payload]) => [topic.replace(/\d+$/, "<id>"), payload]), [["user:<id>", {}]]);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: screenshotPath("room-webassembly-phone") });
   await page.context().close();

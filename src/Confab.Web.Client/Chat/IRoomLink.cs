@@ -28,6 +28,12 @@ public interface IRoomLink : IRoomHistorySource, IAsyncDisposable
     /// <summary>The reader is typing (the others see it for a few seconds).</summary>
     Task TypingAsync();
 
+    /// <summary>The reader has seen the room up to <paramref name="seq"/>: their read marker moves there (forward only).</summary>
+    Task MarkReadAsync(long seq);
+
+    /// <summary>The usernames of the room's members (for <c>@</c> completion).</summary>
+    Task<IReadOnlyList<string>> MemberNamesAsync();
+
     /// <summary>The page renders an update (the browser has it to show).</summary>
     void Rendering();
 

@@ -13,6 +13,7 @@ public static class Icons
     public const string ReplySvg = Open + """<path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/></svg>""";
     public const string EditSvg = Open + """<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4Z"/></svg>""";
     public const string DeleteSvg = Open + """<path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6"/></svg>""";
+    public const string PlusSvg = Open + """<path d="M12 5v14M5 12h14"/></svg>""";
     public const string CloseSvg = Open + """<path d="M18 6 6 18M6 6l12 12"/></svg>""";
 
     private const string Open = """<svg class="icon" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">""";
@@ -26,4 +27,6 @@ public static class Icons
     public static MarkupString Delete => new(DeleteSvg);
 
     public static MarkupString Close => new(CloseSvg);
+
+    public static MarkupString Plus => new(PlusSvg);
 }

@@ -94,7 +94,7 @@ public sealed partial class MessageItem
     private bool Mine => Message.User.Id == Me.Id;
 
     // "active": its actions stay shown while its picker or its delete confirmation is open.
-    private string Classes => pickerOpen || confirmingDelete ? "message active" : "message";
+    private string Classes => (pickerOpen || confirmingDelete ? "message active" : "message") + (Message.Mentions.Contains(Me.Id) ? " mentioned" : "");
 
     private bool Idle => !pickerOpen && !editing && !confirmingDelete && error is null;
 

@@ -85,6 +85,9 @@ public static class MessageMarkdown
                     // Markdig gives e-mail autolinks no rel of their own.
                     email.GetAttributes().AddPropertyIfNotExist("rel", LinkRel);
                     break;
+                case LiteralInline literal when !InsideLink(literal):
+                    MarkMentions(literal);
+                    break;
             }
         }
 
@@ -132,6 +135,41 @@ public static class MessageMarkdown
         {
             link.AppendChild(new LiteralInline(link.Url!));
         }
+    }
+
+    // Each @name in the text (MentionSyntax) as <span class="mention">@name</span>; the text around it stays text.
+    private static void MarkMentions(LiteralInline literal)
+    {
+        var text = literal.Content.ToString();
+        if (!text.Contains('@', StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var at = 0;
+        Inline last = literal;
+        foreach (System.Text.RegularExpressions.Match match in MentionSyntax.Pattern().Matches(text))
+        {
+            last = Follow(last, new LiteralInline(text[at..match.Index]));
+            last = Follow(last, new HtmlInline("<span class=\"mention\">"));
+            last = Follow(last, new LiteralInline(match.Value));
+            last = Follow(last, new HtmlInline("</span>"));
+            at = match.Index + match.Length;
+        }
+
+        if (at == 0)
+        {
+            return;
+        }
+
+        Follow(last, new LiteralInline(text[at..]));
+        literal.Remove();
+    }
+
+    private static Inline Follow(Inline after, Inline next)
+    {
+        after.InsertAfter(next);
+        return next;
     }
 
     private static bool IsAllowed(string? url) =>

@@ -28,7 +28,7 @@ public sealed class MessageView
 
     private readonly Message message;
     private readonly Lock gate = new();
-    private readonly List<(TimeZoneInfo Zone, bool Today, bool Mine, ulong Pressed, MarkupString Markup)> variants = [];
+    private readonly List<(TimeZoneInfo Zone, bool Today, bool Mine, bool Mentioned, ulong Pressed, MarkupString Markup)> variants = [];
 
     private MessageView(Message message)
     {
@@ -46,25 +46,26 @@ public sealed class MessageView
     public MarkupString Markup(MessageClock clock, long readerId, Func<long, string> nameOf)
     {
         var mine = message.User.Id == readerId;
+        var mentioned = message.Mentions.Contains(readerId);
         var pressed = PressedBy(readerId);
         var today = clock.IsToday(message.InsertedAt);
         lock (gate)
         {
             foreach (var variant in variants)
             {
-                if (variant.Mine == mine && variant.Pressed == pressed && variant.Today == today && ReferenceEquals(variant.Zone, clock.Zone))
+                if (variant.Mine == mine && variant.Mentioned == mentioned && variant.Pressed == pressed && variant.Today == today && ReferenceEquals(variant.Zone, clock.Zone))
                 {
                     return variant.Markup;
                 }
             }
         }
 
-        var markup = new MarkupString(Build(clock.Format(message.InsertedAt), mine, readerId, nameOf));
+        var markup = new MarkupString(Build(clock.Format(message.InsertedAt), mine, mentioned, readerId, nameOf));
         lock (gate)
         {
             if (variants.Count < MaxVariants)
             {
-                variants.Add((clock.Zone, today, mine, pressed, markup));
+                variants.Add((clock.Zone, today, mine, mentioned, pressed, markup));
             }
         }
 
@@ -86,10 +87,10 @@ public sealed class MessageView
         return pressed;
     }
 
-    private string Build(string time, bool mine, long readerId, Func<long, string> nameOf)
+    private string Build(string time, bool mine, bool mentioned, long readerId, Func<long, string> nameOf)
     {
         var html = new StringBuilder(1024);
-        html.Append("<article class=\"message\" data-seq=\"").Append(message.Seq).Append("\" tabindex=\"0\"><span class=\"avatar hue-").Append(Avatar.Hue(message.User.Id)).Append("\" aria-hidden=\"true\">")
+        html.Append(mentioned ? "<article class=\"message mentioned\" data-seq=\"" : "<article class=\"message\" data-seq=\"").Append(message.Seq).Append("\" tabindex=\"0\"><span class=\"avatar hue-").Append(Avatar.Hue(message.User.Id)).Append("\" aria-hidden=\"true\">")
             .AppendEscaped(Avatar.Initial(message.User.Username)).Append("</span><div class=\"message-body\"><header class=\"message-meta\">")
             .Append("<span class=\"author\">").AppendEscaped(message.User.Username).Append("</span> <time datetime=\"")
             .Append(message.InsertedAt.ToString("O", CultureInfo.InvariantCulture)).Append("\">").AppendEscaped(time).Append("</time>");

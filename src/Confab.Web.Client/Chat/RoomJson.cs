@@ -78,4 +78,15 @@ public static class RoomEvents
 [JsonSerializable(typeof(MemberChanged))]
 [JsonSerializable(typeof(RoomUpdated))]
 [JsonSerializable(typeof(JsonDocument))]
+[JsonSerializable(typeof(UserNotice))]
+[JsonSerializable(typeof(IReadOnlyList<Confab.Rooms.RoomListing>))]
+[JsonSerializable(typeof(UserList))]
+[JsonSerializable(typeof(DirectRequest))]
+[JsonSerializable(typeof(IReadOnlyList<MemberEntry>))]
 internal sealed partial class RoomJson : JsonSerializerContext;
+
+/// <summary><c>GET /api/users</c>: <c>{"users": [{id, username}]}</c>.</summary>
+public sealed record UserList(IReadOnlyList<MessageAuthor> Users);
+
+/// <summary>One of <c>GET /api/rooms/{slug}/members</c>: <c>{user, role, muted_until}</c>.</summary>
+public sealed record MemberEntry(MessageAuthor User, string Role);

@@ -36,6 +36,17 @@ public sealed partial class RoomView
     private readonly Dictionary<long, Acting> acting = [];
     private PersistingComponentStateSubscription persisting;
 
+    // Read state: where the new messages began when the page opened (the divider), what the page marked read, and
+    // whether the reader can see the page (a hidden tab reads nothing).
+    private long? dividerAfter;
+    private long markedSeq;
+    private long markedAt;
+    private bool markDue;
+    private ITimer? markTimer;
+    private bool visible;
+    private int slowMode;
+    private string? role;
+
     private const string PrerenderedKey = "confab.room";
 
     // Delegates made once, not on every render: an event handler that is the same delegate keeps its id, so a render
@@ -48,6 +59,9 @@ public sealed partial class RoomView
     /// <summary>Messages a page at the newest keeps (a page of history); scrolling up loads older pages again.</summary>
     private const int Window = RoomHistory.PageSize;
 
+    /// <summary>How often at most the page moves the reader's read marker.</summary>
+    private static readonly TimeSpan MarkEvery = TimeSpan.FromSeconds(1);
+
     // The reader is at the newest messages (not reading older ones): new messages push the oldest out of the window.
     private bool atNewest = true;
     private (long Seq, MessageFocus Focus)? refocus;
@@ -55,6 +69,7 @@ public sealed partial class RoomView
     // Parameters and the prerendered history reach the browser as JSON: the records' constructors must survive trimming.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(Room))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(MessageAuthor))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RoomListing))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LatestMessages))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(MessagePage))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(Message))]
@@ -83,6 +98,10 @@ public sealed partial class RoomView
     [Parameter, EditorRequired]
     public MessageAuthor Me { get; set; } = default!;
 
+    /// <summary>The room as the reader sees it (their role, read marker, the room's slow mode), when they belong to it.</summary>
+    [Parameter]
+    public RoomListing? Listing { get; set; }
+
     /// <summary>The reader's token for the Phoenix socket, when the page runs in the browser.</summary>
     [Parameter]
     public string? SocketToken { get; set; }
@@ -101,6 +120,10 @@ public sealed partial class RoomView
 
         link = Links.Open(Room, Me, SocketToken);
         history = new RoomHistory(link);
+        dividerAfter = Listing?.LastReadSeq;
+        markedSeq = Listing?.LastReadSeq ?? 0;
+        slowMode = Listing?.SlowModeSeconds ?? 0;
+        role = Listing?.Role;
         if (State.TryTakeFromJson<LatestMessages>(PrerenderedKey, out var latest) && latest is not null)
         {
             // The browser starts where the server's prerender left off: the same list, no second read, no flicker.
@@ -147,6 +170,9 @@ public sealed partial class RoomView
             {
                 zone = found;
             }
+
+            visible = await module.InvokeAsync<bool>("isVisible");
+            MarkSeen();
 
             // Enter-to-send is wired now: let the reader type.
             ready = true;
@@ -236,8 +262,70 @@ public sealed partial class RoomView
     {
         atNewest = true;
         KeepWindow();
+        MarkSeen();
         StateHasChanged();
     }
+
+    /// <summary>Called by room.js when the tab is shown or hidden.</summary>
+    [JSInvokable]
+    public void Visible(bool shown)
+    {
+        visible = shown;
+        MarkSeen();
+    }
+
+    /// <summary>Called by room.js for <c>@</c> completion: the members' usernames (and <c>room</c> for those who may mention everyone).</summary>
+    [JSInvokable]
+    public async Task<IReadOnlyList<string>> MemberNames()
+    {
+        if (link is null)
+        {
+            return [];
+        }
+
+        var names = await link.MemberNamesAsync();
+        return RoomRole.Moderates(role) ? [.. names, MentionSyntax.Everyone] : names;
+    }
+
+    // The reader sees the newest messages: their read marker moves to the newest event (the sidebar's counts follow), at
+    // most once a second: a busy room costs each reader a write a second, not one per message.
+    private void MarkSeen()
+    {
+        if (link is null || history is null || !visible || !atNewest || ended is not null || history.LastEventSeq <= markedSeq)
+        {
+            return;
+        }
+
+        var now = Time.GetTimestamp();
+        var since = Time.GetElapsedTime(markedAt, now);
+        if (markedAt != 0 && since < MarkEvery)
+        {
+            if (!markDue)
+            {
+                markDue = true;
+                markTimer ??= Time.CreateTimer(_ => _ = Dispatch(() =>
+                {
+                    markDue = false;
+                    MarkSeen();
+                }), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                markTimer.Change(MarkEvery - since, Timeout.InfiniteTimeSpan);
+            }
+
+            return;
+        }
+
+        markedAt = now;
+        markedSeq = history.LastEventSeq;
+        _ = link.MarkReadAsync(markedSeq);
+    }
+
+    private string Title => Listing?.Title ?? Room.Name;
+
+    private string Symbol => RoomVisibility.Symbol(Room.Visibility);
+
+    private string SlowModeText => RoomRole.Moderates(role)
+        ? $"Slow mode: {slowMode} s (not for you: you moderate)"
+        : $"Slow mode: one message every {slowMode} s";
 
     private void KeepWindow()
     {
@@ -274,6 +362,15 @@ public sealed partial class RoomView
             }
 
             gap |= history!.Apply(roomEvent);
+            if (roomEvent is RoomUpdated settings)
+            {
+                slowMode = settings.SlowModeSeconds;
+            }
+            else if (roomEvent is MemberChanged member && member.User.Id == Me.Id)
+            {
+                role = member.Role;
+            }
+
             changed = true;
         }
 
@@ -309,6 +406,11 @@ public sealed partial class RoomView
         {
             online = now;
             changed = true;
+        }
+
+        if (changed)
+        {
+            MarkSeen();
         }
 
         // A typing notice renders only when the line changes (not for each notice of someone already shown typing).
@@ -459,17 +561,8 @@ public sealed partial class RoomView
         }
 
         typingTimer?.Dispose();
-        if (module is not null)
-        {
-            try
-            {
-                await module.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The browser is gone; its side of the module went with it.
-            }
-        }
+        markTimer?.Dispose();
+        await JsModules.ReleaseAsync(module);
 
         self?.Dispose();
     }

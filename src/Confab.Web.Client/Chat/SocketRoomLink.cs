@@ -38,6 +38,9 @@ public sealed class SocketRoomLink : IRoomLink
     private long? typedAt;
     private long? renewedAt;
 
+    // The newest seq the reader has seen (their read marker), 0 before any.
+    private long readSeq;
+
     // The newest room event the page has (every rejoin asks for the events after it); null before the first join.
     private long? lastSeq;
 
@@ -140,6 +143,32 @@ public sealed class SocketRoomLink : IRoomLink
 
         return Task.CompletedTask;
     }
+
+    public Task MarkReadAsync(long seq)
+    {
+        // Before the channel has joined, the marker waits for the join (OnJoinReplied).
+        readSeq = Math.Max(readSeq, seq);
+        PushReadMarker();
+        return Task.CompletedTask;
+    }
+
+    // Forward only on the server: a push lost on the way is made good by the next one, or the next join.
+    private void PushReadMarker()
+    {
+        var seq = readSeq;
+        if (seq > 0 && channel is { State: PhoenixChannelState.Joined } joined)
+        {
+            _ = joined.PushAsync("mark_read", writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("seq", seq);
+                writer.WriteEndObject();
+            });
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> MemberNamesAsync() =>
+        [.. (await GetAsync($"api/rooms/{Uri.EscapeDataString(room.Slug)}/members", RoomJson.Default.IReadOnlyListMemberEntry) ?? []).Select(member => member.User.Username)];
 
     private async Task<RoomActionResult> PushAsync(string @event, Action<Utf8JsonWriter> write, bool renewed = false)
     {
@@ -260,6 +289,7 @@ public sealed class SocketRoomLink : IRoomLink
             return;
         }
 
+        PushReadMarker();
         var response = reply.Response;
         var messages = response.GetProperty("messages").Deserialize(RoomJson.Default.IReadOnlyListMessage) ?? [];
         var newest = response.GetProperty("last_seq").GetInt64();

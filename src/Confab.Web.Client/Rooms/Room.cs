@@ -21,6 +21,14 @@ public static class RoomVisibility
     public const string Public = "public";
     public const string Private = "private";
     public const string Direct = "direct";
+
+    /// <summary>What goes before a room's name: <c>#</c>, a lock for a private room, <c>@</c> for a direct one.</summary>
+    public static string Symbol(string visibility) => visibility switch
+    {
+        Direct => "@",
+        Private => "🔒",
+        _ => "#",
+    };
 }
 
 /// <summary>A member's role in a room, from the most to the least it may do.</summary>

@@ -5,11 +5,13 @@ namespace Confab.Accounts;
 /// <summary>
 /// <c>POST /api/users</c> registers; <c>POST /api/auth/token</c> trades credentials for a bearer token;
 /// <c>POST /api/auth/login</c> and <c>/logout</c> manage the UI's cookie; <c>GET /api/auth/me</c> says who is signed in;
-/// <c>POST /api/users/{username}/deactivate</c> (server admins) ends a user's access.
+/// <c>GET /api/users?q=</c> finds people by username; <c>POST /api/users/{username}/deactivate</c> (server admins) ends a user's access.
 /// Registration, token issue and log-in are rate-limited per IP and per username (<see cref="AccountLimits"/>).
 /// </summary>
 public static class AccountsApi
 {
+    private const int MaxUsersListed = 50;
+
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/users", async (RegisterRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct) =>
@@ -27,6 +29,23 @@ public static class AccountsApi
                 _ => Problems.Validation(result.Errors!),
             };
         }).RequireRateLimiting(AccountLimits.RegisterPolicy);
+
+        // People to start a conversation with or add to a room: active users by the start of their username.
+        endpoints.MapGet("/api/users", async (string? q, int? limit, Storage.ChatStore store, CancellationToken ct) =>
+        {
+            if (limit is < 1 or > MaxUsersListed)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxUsersListed}"] });
+            }
+
+            var prefix = q?.Trim() ?? "";
+            if (prefix.Length > 100)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { ["q"] = ["must be at most 100 characters"] });
+            }
+
+            return Results.Ok(new UserSearchResponse(await store.FindUsersAsync(prefix, limit ?? 20, ct)));
+        }).RequireAuthorization(AuthSetup.ApiUserPolicy);
 
         // A server admin ends a user's access: tokens, cookie sessions and open sockets.
         endpoints.MapPost("/api/users/{username}/deactivate", async (

@@ -18,6 +18,7 @@ namespace Confab.Api;
 [JsonSerializable(typeof(Room))]
 [JsonSerializable(typeof(IReadOnlyList<Room>))]
 [JsonSerializable(typeof(RoomListing))]
+[JsonSerializable(typeof(UserSearchResponse))]
 [JsonSerializable(typeof(IReadOnlyList<RoomListing>))]
 [JsonSerializable(typeof(RoomMember))]
 [JsonSerializable(typeof(IReadOnlyList<RoomMember>))]
@@ -62,6 +63,8 @@ public sealed record UserResponse(long Id, string Username, string Email, DateTi
 {
     public static UserResponse From(User user) => new(user.Id, user.Username, user.Email, user.InsertedAt);
 }
+
+public sealed record UserSearchResponse(IReadOnlyList<MessageAuthor> Users);
 
 public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, UserResponse User);
 

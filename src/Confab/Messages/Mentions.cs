@@ -8,13 +8,9 @@ namespace Confab.Messages;
 /// Who a message mentions: <c>@username</c> of a member of the room (any case, a whole word), and with <c>@room</c>,
 /// when an owner or admin writes it, every member. The author is never among them. Fixed when posted.
 /// </summary>
-public static partial class Mentions
+public static class Mentions
 {
-    public const string Everyone = "room";
-
-    // A username (a-z, 0-9, _ and -, 3 to 32) after an @ that does not continue a word or an address.
-    [GeneratedRegex(@"(?<![\p{L}\p{N}_.@-])@([A-Za-z0-9_-]{3,32})(?![A-Za-z0-9_-])")]
-    private static partial Regex Pattern();
+    public const string Everyone = MentionSyntax.Everyone;
 
     /// <summary>The ids <paramref name="content"/> mentions among the room's members, ascending.</summary>
     public static IReadOnlyList<long> Find(string content, RoomMembers.Roster roster, long authorId, bool mayMentionEveryone)
@@ -25,7 +21,7 @@ public static partial class Mentions
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (Match match in Pattern().Matches(content))
+        foreach (Match match in MentionSyntax.Pattern().Matches(content))
         {
             names.Add(match.Groups[1].Value);
         }

@@ -50,7 +50,7 @@ public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, 
         var roster = await members.GetAsync(room.Id, cancellationToken);
         var other = room.IsDirect ? roster.List().Select(m => m.User).FirstOrDefault(u => u.Id != user.Id) : null;
         var role = roster.RoleOf(user.Id);
-        return RoomListing.Of(room, roster.SlowModeSeconds, role, other, role is null ? null : await reads.CountsAsync(room, user.Id, cancellationToken));
+        return RoomListings.Of(room, roster.SlowModeSeconds, role, other, role is null ? null : await reads.CountsAsync(room, user.Id, cancellationToken));
     }
 
     /// <summary>How long a room found by slug stays cached. Rooms are never renamed or deleted.</summary>

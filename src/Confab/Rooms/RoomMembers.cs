@@ -42,6 +42,9 @@ public sealed class RoomMembers(ChatStore store, MessageLog log) : IHostedServic
 
         public bool IsBanned(long userId) => banned.ContainsKey(userId);
 
+        /// <summary>The ids of those banned from the room.</summary>
+        public IReadOnlyList<long> Banned => [.. banned.Keys];
+
         /// <summary>Each member may post once per this many seconds (owners and admins are exempt); 0: no slow mode.</summary>
         public int SlowModeSeconds
         {

@@ -35,6 +35,19 @@ public sealed partial class ChatStore
         return row is null ? null : new MessageAuthor(row.GetInt64("id"), row.GetString("username"));
     }
 
+    /// <summary>Active users whose username starts with <paramref name="prefix"/> (any case), by username.</summary>
+    public async Task<IReadOnlyList<MessageAuthor>> FindUsersAsync(string prefix, int limit, CancellationToken cancellationToken = default)
+    {
+        var pattern = prefix.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal) + "%";
+        var result = await executor.ExecuteAsync(
+            new SqlStatement(
+                @"SELECT id, username FROM users WHERE username LIKE ?1 ESCAPE '\' AND deactivated_at IS NULL ORDER BY username LIMIT ?2",
+                pattern, limit),
+            cancellationToken);
+        return result.Rows.Select(row => new MessageAuthor(row.GetInt64("id"), row.GetString("username"))).ToList();
+    }
+
     /// <summary>
     /// A new member, unless they are one already or banned from the room. Their read marker starts at the room's newest
     /// event: what came before they joined is not unread.

@@ -41,7 +41,7 @@ public sealed partial class ChatStore
                 """,
                 userId),
             cancellationToken))
-        .Rows.Select(row => RoomListing.Of(
+        .Rows.Select(row => RoomListings.Of(
             ReadRoom(row),
             (int)row.GetInt64("slow_mode_seconds"),
             row.GetNullableString("role"),

@@ -17,6 +17,7 @@ public static class WebSetup
         services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateOnStart();
         services.AddRazorComponents().AddInteractiveServerComponents().AddInteractiveWebAssemblyComponents();
         services.AddScoped<IRoomLinks, ServerRoomLinks>();
+        services.AddScoped<IUserLinks, ServerUserLinks>();
         services.AddCascadingAuthenticationState();
         // Antiforgery refuses to work over plain HTTP with Always: its cookie is Secure whenever the request is.
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);

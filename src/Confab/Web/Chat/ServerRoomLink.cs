@@ -22,8 +22,8 @@ namespace Confab.Web.Chat;
 /// not sent (a few batches at most) and the room never waits for it; the browser reconnects and the page catches up.
 /// </remarks>
 public sealed class ServerRoomLink(
-    Room room, MessageAuthor me, ChatStore store, MessageActions actions, MemberActions members, IPubSub pubSub, IPresence presence,
-    RoomActivity activity, CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
+    Room room, MessageAuthor me, ChatStore store, MessageActions actions, MemberActions members, RoomMembers roster, ReadState reads,
+    IPubSub pubSub, IPresence presence, RoomActivity activity, CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
 {
     private static readonly TimeSpan OnlineEvery = TimeSpan.FromSeconds(1);
 
@@ -100,6 +100,21 @@ public sealed class ServerRoomLink(
             await pubSub.BroadcastAsync(new Broadcast(topic, RoomActivity.TypingEvent, RoomActivity.TypingPayload(notice), notice) { Droppable = true });
         }
     }
+
+    public async Task MarkReadAsync(long seq)
+    {
+        try
+        {
+            await reads.MarkReadAsync(room, me, seq);
+        }
+        catch (StorageException)
+        {
+            // Not stored: the next thing the reader sees marks it again.
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> MemberNamesAsync() =>
+        [.. (await roster.GetAsync(room.Id)).List().Select(member => member.User.Username)];
 
     private static async Task<RoomActionResult> ChangeAsync(ValueTask<ChangeResult> change)
     {
@@ -288,11 +303,11 @@ public sealed class ServerRoomLink(
 
 /// <summary>The server's room links: one per open room page, over the circuit's services.</summary>
 public sealed class ServerRoomLinks(
-    ChatStore store, MessageActions actions, MemberActions members, IPubSub pubSub, IPresence presence, RoomActivity activity, CircuitConnection circuit,
-    TimeProvider time, IOptions<RealtimeOptions> options) : IRoomLinks
+    ChatStore store, MessageActions actions, MemberActions members, RoomMembers roster, ReadState reads, IPubSub pubSub, IPresence presence,
+    RoomActivity activity, CircuitConnection circuit, TimeProvider time, IOptions<RealtimeOptions> options) : IRoomLinks
 {
     public IRoomLink Open(Room room, MessageAuthor me, string? socketToken) =>
-        new ServerRoomLink(room, me, store, actions, members, pubSub, presence, activity, circuit, time, options.Value);
+        new ServerRoomLink(room, me, store, actions, members, roster, reads, pubSub, presence, activity, circuit, time, options.Value);
 }
 
 /// <summary>

@@ -1,7 +1,8 @@
 // The room page's browser side: Enter to send, staying at the newest message unless the reader scrolled up
 // (then a "new messages" marker), loading older messages when the reader reaches the top, the buttons of listed
 // messages (markup: a click on one goes to the page's Act), Enter and Escape in a message being edited, and bringing
-// a replied-to message into view. Scrolling follows the list as it changes (onListChanged): the server renders and
+// a replied-to message into view, @ completion of members' names, and telling the page when the tab is shown or
+// hidden (a hidden tab marks nothing read). Scrolling follows the list as it changes (onListChanged): the server renders and
 // never has to ask.
 let list;
 let marker;
@@ -21,6 +22,10 @@ export function init(dotnet) {
   marker = document.getElementById("new-messages");
 
   composer.addEventListener("keydown", (event) => {
+    if (mentions.onKey(event)) {
+      return;
+    }
+
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
@@ -38,7 +43,12 @@ export function init(dotnet) {
     if (event.target.matches(".edit-input")) autosize(event.target);
   });
   list.addEventListener("focusout", closePickerLeft);
-  composer.addEventListener("input", () => autosize(composer));
+  composer.addEventListener("input", () => {
+    autosize(composer);
+    mentions.update();
+  });
+  composer.addEventListener("blur", () => setTimeout(() => mentions.close(), 150));
+  document.addEventListener("visibilitychange", () => page.invokeMethodAsync("Visible", isVisible()).catch(() => {}));
   marker.addEventListener("click", () => {
     scrollToNewest();
     composer.focus();
@@ -79,6 +89,129 @@ function seqOf(element) {
   const message = element?.matches(".message") ? element : element?.querySelector(".message");
   return Number(message?.dataset.seq ?? 0);
 }
+
+/** Whether the reader can see the page. */
+export function isVisible() {
+  return document.visibilityState === "visible";
+}
+
+// @ completion: while the word before the caret is @ and a few letters, the members whose names start with them, in a
+// list under the composer; arrows choose, Enter or Tab completes, Escape closes. The names come from the page
+// (MemberNames), asked again after a minute.
+const mentions = (() => {
+  let box = null;
+  let names = null;
+  let namesAt = 0;
+  let matches = [];
+  let active = 0;
+
+  async function memberNames() {
+    if (names === null || Date.now() - namesAt > 60000) {
+      names = await page.invokeMethodAsync("MemberNames");
+      namesAt = Date.now();
+    }
+
+    return names;
+  }
+
+  function typed() {
+    const match = /(?:^|[^\w.@-])@([A-Za-z0-9_-]{0,32})$/.exec(composer.value.slice(0, composer.selectionStart));
+    return match ? match[1] : null;
+  }
+
+  async function update() {
+    const prefix = typed();
+    if (prefix === null) {
+      close();
+      return;
+    }
+
+    const all = await memberNames();
+    if (typed() !== prefix) return; // the reader typed on meanwhile
+    matches = all.filter((name) => name.toLowerCase().startsWith(prefix.toLowerCase())).slice(0, 8);
+    active = 0;
+    if (matches.length === 0 || (matches.length === 1 && matches[0] === prefix)) {
+      close();
+      return;
+    }
+
+    render();
+  }
+
+  function render() {
+    if (!box) {
+      box = document.createElement("ul");
+      box.id = "mention-list";
+      box.className = "mention-list";
+      box.setAttribute("role", "listbox");
+      box.setAttribute("aria-label", "Members");
+      box.addEventListener("mousedown", (event) => {
+        const option = event.target.closest("[role=option]");
+        if (option) {
+          event.preventDefault();
+          choose(option.dataset.name);
+        }
+      });
+      document.body.append(box);
+      composer.setAttribute("aria-controls", box.id);
+      composer.setAttribute("aria-autocomplete", "list");
+    }
+
+    box.replaceChildren(...matches.map((name, i) => {
+      const option = document.createElement("li");
+      option.id = `mention-option-${i}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(i === active));
+      option.dataset.name = name;
+      option.textContent = "@" + name;
+      return option;
+    }));
+    const rect = composer.getBoundingClientRect();
+    box.style.left = `${rect.left}px`;
+    box.style.bottom = `${window.innerHeight - rect.top + 4}px`;
+    box.hidden = false;
+    composer.setAttribute("aria-expanded", "true");
+    composer.setAttribute("aria-activedescendant", `mention-option-${active}`);
+  }
+
+  function choose(name) {
+    const caret = composer.selectionStart;
+    const before = composer.value.slice(0, caret).replace(/@[A-Za-z0-9_-]*$/, `@${name} `);
+    composer.value = before + composer.value.slice(caret);
+    composer.setSelectionRange(before.length, before.length);
+    close();
+    // The page keeps its draft from input events.
+    composer.dispatchEvent(new Event("input", { bubbles: true }));
+    composer.focus();
+  }
+
+  function close() {
+    if (box && !box.hidden) {
+      box.hidden = true;
+      composer.setAttribute("aria-expanded", "false");
+      composer.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function onKey(event) {
+    if (!box || box.hidden) return false;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      active = (active + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+      render();
+    } else if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+      choose(matches[active]);
+    } else if (event.key === "Escape") {
+      close();
+    } else {
+      return false;
+    }
+
+    event.preventDefault();
+    return true;
+  }
+
+  return { update, close, onKey };
+})();
 
 /** A reply was started: the composer takes the reader's text. */
 export function focusComposer() {

@@ -8,3 +8,17 @@ Blazor.start({
     },
   },
 });
+
+// On a phone the sidebar is a drawer: the top bar's button opens and closes it, and following a link in it closes it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-drawer-toggle]");
+  const open = toggle ? !document.body.classList.contains("drawer-open") : false;
+  if (!toggle && !event.target.closest(".sidebar a")) {
+    return;
+  }
+
+  document.body.classList.toggle("drawer-open", open);
+  for (const button of document.querySelectorAll("[data-drawer-toggle]")) {
+    button.setAttribute("aria-expanded", String(open));
+  }
+});
