@@ -22,6 +22,34 @@ public sealed class ModerationApiTests
         (await client.PostJsonAsync($"/api/rooms/{room}/messages", new { content }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
 
     [Fact]
+    public async Task People_are_found_by_the_start_of_their_username_in_any_case_deactivated_ones_not()
+    {
+        await using var app = new ConfabFactory(new() { ["Confab:Admins"] = "root" });
+        var root = await app.ClientForNewUserAsync("root");
+        foreach (var name in new[] { "anna", "annabel", "Anne_x", "annexe", "bob" })
+        {
+            await app.ClientForNewUserAsync(name);
+        }
+
+        async Task<string[]> FindAsync(string query) =>
+            [.. (await root.GetJsonAsync($"/api/users?q={Uri.EscapeDataString(query)}")).GetProperty("users").EnumerateArray()
+                .Select(user => user.GetProperty("username").GetString()!)];
+
+        Assert.Equal(["anna", "annabel", "Anne_x", "annexe"], await FindAsync("ANN"));
+        // % and _ are the letters they are, not patterns.
+        Assert.Equal(["Anne_x"], await FindAsync("anne_"));
+        Assert.Empty(await FindAsync("%"));
+        Assert.Equal(2, (await root.GetJsonAsync("/api/users?q=ann&limit=2")).GetProperty("users").GetArrayLength());
+        await SendAsync(root, HttpMethod.Get, "/api/users?q=ann&limit=0", null, HttpStatusCode.UnprocessableEntity);
+        await SendAsync(root, HttpMethod.Get, "/api/users?q=ann&limit=51", null, HttpStatusCode.UnprocessableEntity);
+
+        await SendAsync(root, HttpMethod.Post, "/api/users/annexe/deactivate", null, HttpStatusCode.NoContent);
+        Assert.Equal(["anna", "annabel", "Anne_x"], await FindAsync("ann"));
+        using var anonymous = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/users?q=ann")).StatusCode);
+    }
+
+    [Fact]
     public async Task Owners_make_admins_admins_moderate_members_and_nobody_acts_on_their_own_rank_or_above()
     {
         await using var app = new ConfabFactory();
