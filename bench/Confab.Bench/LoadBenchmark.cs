@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Confab.Bench.Load;
 
 namespace Confab.Bench;
@@ -47,7 +48,7 @@ internal static class LoadBenchmark
         }
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(options.MaxSeconds));
-        var (tokens, rooms) = await LoadDatabase.ReadAsync(options.Database, options.Secret, options.Connections, options.Rooms);
+        var (tokens, userIds, rooms) = await LoadDatabase.ReadAsync(options.Database, options.Secret, options.Connections, options.Rooms);
         var server = options.ServerPid > 0 ? new ProcessStats(options.ServerPid) : null;
         var machine = MachineInfo.Current();
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -67,7 +68,7 @@ internal static class LoadBenchmark
                 // The socket path's code and the runtime's pools, in memory once, are part of the server's idle size.
                 var warmup = options.WarmupRun();
                 var warmupStats = new LoadStats(warmup.MaxMessages);
-                clients = [.. Enumerable.Range(0, warmup.Connections).Select(i => new LoadClient(i, i % warmup.Rooms, "room:" + rooms[i % warmup.Rooms], warmupStats, pending: 8))];
+                clients = [.. Enumerable.Range(0, warmup.Connections).Select(i => new LoadClient(i, i % warmup.Rooms, "room:" + rooms[i % warmup.Rooms], warmupStats, pending: 8, UserTopic(warmup, userIds[i])))];
                 var warmupReport = await new CycleRun(warmup, server, warmupStats, clients, tokens, bound.Token).RunAsync(0, coldIdle);
                 acked += warmupReport.Phases.Sum(p => p.RepliesOk); // the database holds these too
                 idle = ServerSampler.Mib(server?.ResidentBytes() ?? 0);
@@ -77,7 +78,7 @@ internal static class LoadBenchmark
             for (int cycle = 1; cycle <= options.Cycles; cycle++)
             {
                 var stats = new LoadStats(options.MaxMessages);
-                clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats, pending: i < options.Senders ? options.PendingPerSender : 8))];
+                clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats, pending: i < options.Senders ? options.PendingPerSender : 8, UserTopic(options, userIds[i])))];
                 var run = new CycleRun(options, server, stats, clients, tokens, bound.Token);
                 var cycleReport = await run.RunAsync(cycle, idle);
                 acked += cycleReport.Phases.Sum(p => p.RepliesOk);
@@ -121,4 +122,7 @@ internal static class LoadBenchmark
 
         return 0;
     }
+
+    private static string? UserTopic(LoadOptions options, long userId) =>
+        options.UserChannel ? string.Create(CultureInfo.InvariantCulture, $"user:{userId}") : null;
 }

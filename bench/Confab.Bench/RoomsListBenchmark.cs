@@ -24,7 +24,7 @@ internal static class RoomsListBenchmark
             return 2;
         }
 
-        var (tokens, _) = await LoadDatabase.ReadAsync(db, secret, 1, 0);
+        var (tokens, _, _) = await LoadDatabase.ReadAsync(db, secret, 1, 0);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens[0]);
 

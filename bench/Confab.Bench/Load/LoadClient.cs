@@ -5,7 +5,7 @@ using System.Text;
 namespace Confab.Bench.Load;
 
 /// <summary>
-/// One member of a load run: its own user and socket, joined to one room. Pushes carry increasing refs; the send
+/// One member of a load run: its own user and socket, joined to one room (and, if asked, to its user channel). Pushes carry increasing refs; the send
 /// time of each is kept in a ring, so a reply costs a lookup. Everything it receives is scanned, not parsed, and
 /// counted into the run's <see cref="LoadStats"/>.
 /// </summary>
@@ -15,16 +15,19 @@ internal sealed class LoadClient : IDisposable
     private readonly long[] sentRef;
     private readonly LoadStats stats;
     private readonly byte[] topic;
+    private readonly byte[]? userTopic;
     private WireSocket? wire;
     private Task? receiving;
     private long nextRef = 1;
     private long joinRef;
+    private long userJoinRef;
     private long lastSeq;
     private TaskCompletionSource<bool>? joined;
 
     /// <param name="pending">How many pushes may await their replies at once (more wrap the ring and count as unmatched).</param>
-    public LoadClient(int index, int room, string roomTopic, LoadStats stats, int pending)
+    public LoadClient(int index, int room, string roomTopic, LoadStats stats, int pending, string? userTopic = null)
     {
+        this.userTopic = userTopic is null ? null : Encoding.UTF8.GetBytes(userTopic);
         sentAt = new long[pending];
         sentRef = new long[pending];
         Index = index;
@@ -62,14 +65,14 @@ internal sealed class LoadClient : IDisposable
         joined = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         joinRef = Interlocked.Increment(ref nextRef);
         Send(joinRef, "phx_join"u8, "{}"u8);
-        bool ok;
-        try
+        bool ok = await WaitJoinedAsync(deadline.Token);
+        if (ok && userTopic is not null)
         {
-            ok = await joined.Task.WaitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            ok = false;
+            // The user channel after the room's, as the web UI's sidebar joins it.
+            joined = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            userJoinRef = Interlocked.Increment(ref nextRef);
+            Send(userJoinRef, userJoinRef, userTopic, "phx_join"u8, "{}"u8);
+            ok = await WaitJoinedAsync(deadline.Token);
         }
 
         if (!ok)
@@ -83,6 +86,18 @@ internal sealed class LoadClient : IDisposable
         stats.ConnectAndJoin.RecordSince(started, done);
         IsJoined = true;
         return true;
+    }
+
+    private async Task<bool> WaitJoinedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await joined!.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Pushes <c>new_message</c> with content <c>t:&lt;now&gt;:&lt;number&gt;</c>.</summary>
@@ -129,10 +144,12 @@ internal sealed class LoadClient : IDisposable
         IsJoined = false;
     }
 
-    private void Send(long reference, ReadOnlySpan<byte> @event, ReadOnlySpan<byte> payload)
+    private void Send(long reference, ReadOnlySpan<byte> @event, ReadOnlySpan<byte> payload) => Send(joinRef, reference, topic, @event, payload);
+
+    private void Send(long joinReference, long reference, byte[] on, ReadOnlySpan<byte> @event, ReadOnlySpan<byte> payload)
     {
-        Span<byte> frame = stackalloc byte[256 + topic.Length];
-        int length = PhoenixFrames.Push(frame, joinRef, reference, topic, @event, payload);
+        Span<byte> frame = stackalloc byte[256 + on.Length];
+        int length = PhoenixFrames.Push(frame, joinReference, reference, on, @event, payload);
         Remember(reference);
         TrySend(frame[..length]);
     }
@@ -186,7 +203,7 @@ internal sealed class LoadClient : IDisposable
 
     private void OnReply(long reference, bool ok, long now)
     {
-        if (reference == joinRef && joined is { } pending)
+        if ((reference == joinRef || (reference == userJoinRef && userJoinRef != 0)) && joined is { } pending)
         {
             pending.TrySetResult(ok);
             return;

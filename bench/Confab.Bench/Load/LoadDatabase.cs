@@ -95,10 +95,11 @@ internal static class LoadDatabase
     }
 
     /// <summary>The first <paramref name="count"/> load users with a token each, and the first <paramref name="rooms"/> room slugs.</summary>
-    public static async Task<(List<string> Tokens, List<string> Rooms)> ReadAsync(string path, string secret, int count, int rooms)
+    public static async Task<(List<string> Tokens, List<long> UserIds, List<string> Rooms)> ReadAsync(string path, string secret, int count, int rooms)
     {
         var tokens = new AuthTokens(Options.Create(new AuthOptions { SigningKey = secret, TokenLifetime = TimeSpan.FromHours(24) }), TimeProvider.System);
         var tokenList = new List<string>(count);
+        var ids = new List<long>(count);
         var slugs = new List<string>(rooms);
         await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
         await connection.OpenAsync();
@@ -111,6 +112,7 @@ internal static class LoadDatabase
             {
                 var user = new User(reader.GetInt64(0), reader.GetString(1), "", DateTime.UtcNow);
                 tokenList.Add(tokens.Issue(user).Token);
+                ids.Add(user.Id);
             }
         }
 
@@ -131,7 +133,7 @@ internal static class LoadDatabase
                 $"{path} holds {tokenList.Count} load users and {slugs.Count} load rooms; the run needs {count} and {rooms} (run `load-setup` with more)");
         }
 
-        return (tokenList, slugs);
+        return (tokenList, ids, slugs);
     }
 
     /// <summary>Messages stored in the database (a run starts from none).</summary>

@@ -23,6 +23,7 @@ internal sealed record LoadOptions
           --connections N      sockets, each its own user (default 100, at most 19800)
           --room-size M        members per room; sockets are dealt round-robin over ceil(N/M) rooms (default 10)
           --senders S          sockets that send, dealt over the rooms too (default: all)
+          --user-channel 1     each socket also joins its user's channel, user:<id> (default 0)
           --phases R:S[,R:S]   sending phases: total messages/s and seconds (default none)
           --ramp J             connects+joins started per second (default 250)
           --connecting C       connects in flight at most (default 1000)
@@ -53,6 +54,9 @@ internal sealed record LoadOptions
     public int RoomSize { get; init; } = 10;
 
     public int Senders { get; init; }
+
+    /// <summary>Each socket also joins its user's channel (<c>user:&lt;id&gt;</c>), as the web UI's sidebar does.</summary>
+    public bool UserChannel { get; init; }
 
     public IReadOnlyList<LoadPhase> Phases { get; init; } = [];
 
@@ -100,6 +104,7 @@ internal sealed record LoadOptions
             Connections = args.Number("connections", 100),
             RoomSize = args.Number("room-size", 10),
             Senders = args.Number("senders", 0),
+            UserChannel = args.Number("user-channel", 0) != 0,
             Phases = ParsePhases(args.Text("phases", "")),
             Ramp = Real(args, "ramp", 250),
             Connecting = args.Number("connecting", 1000),

@@ -31,8 +31,23 @@ public sealed partial class RoomDirectory(ChatStore store, RoomMembers members, 
         && (room.IsPublic || roster.Find(userId) is not null || (serverAdmin && room.Visibility == RoomVisibility.Private));
 
     /// <summary>The rooms <paramref name="userId"/> may see, with their role in each.</summary>
-    public Task<IReadOnlyList<RoomListing>> ListForAsync(long userId, CancellationToken cancellationToken = default) =>
-        store.ListRoomsForAsync(userId, cancellationToken);
+    public async Task<IReadOnlyList<RoomListing>> ListForAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        // The rooms from the store, the counts from memory (ReadState reads a room's once, then keeps them from its events).
+        var listings = await store.ListRoomsForAsync(userId, cancellationToken);
+        var counted = new List<RoomListing>(listings.Count);
+        foreach (var listing in listings)
+        {
+            counted.Add(listing.IsMember && await reads.CountsAsync(RoomOf(listing), userId, cancellationToken) is { } counts
+                ? listing with { LastReadSeq = counts.LastReadSeq, UnreadCount = counts.UnreadCount, MentionCount = counts.MentionCount }
+                : listing);
+        }
+
+        return counted;
+    }
+
+    private static Room RoomOf(RoomListing listing) =>
+        new(listing.Id, listing.Name, listing.Description, listing.Slug, listing.InsertedAt) { Visibility = listing.Visibility };
 
     /// <summary>The room, when it exists and <paramref name="userId"/> may see it; null either way otherwise (existence is not revealed).</summary>
     public Task<Room?> GetForAsync(long userId, string slug, CancellationToken cancellationToken = default) =>

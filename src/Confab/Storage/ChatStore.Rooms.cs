@@ -22,15 +22,14 @@ public sealed partial class ChatStore
 
     /// <summary>
     /// The rooms <paramref name="userId"/> may see, by id: every public room they are not banned from, and every room
-    /// they belong to; each with their role, read marker and counts (null when not a member) and, for a direct room, the
-    /// other person.
+    /// they belong to; each with their role and read marker (null when not a member) and, for a direct room, the other
+    /// person. The counts are left to <see cref="Rooms.ReadState"/>, which keeps them in memory.
     /// </summary>
     public async Task<IReadOnlyList<RoomListing>> ListRoomsForAsync(long userId, CancellationToken cancellationToken = default) =>
         (await executor.ExecuteAsync(
             new SqlStatement(
                 $"""
-                SELECT {RoomColumnsOfR}, r.slow_mode_seconds, rm.role, rm.user_id, rm.last_read_seq, du.id AS direct_id, du.username AS direct_username,
-                       {CountColumns}
+                SELECT {RoomColumnsOfR}, r.slow_mode_seconds, rm.role, rm.last_read_seq, du.id AS direct_id, du.username AS direct_username
                 FROM rooms r
                 LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = ?1
                 LEFT JOIN users du ON r.visibility = 'direct'
@@ -46,7 +45,7 @@ public sealed partial class ChatStore
             (int)row.GetInt64("slow_mode_seconds"),
             row.GetNullableString("role"),
             row["direct_id"] is null ? null : new MessageAuthor(row.GetInt64("direct_id"), row.GetString("direct_username")),
-            row["user_id"] is null ? null : ReadCountsOf(row)))
+            null) with { LastReadSeq = row["last_read_seq"] is null ? null : row.GetInt64("last_read_seq") })
         .ToList();
 
     /// <summary>Inserts a room; null when the slug (or, for a direct room, the pair's <paramref name="directKey"/>) is taken.</summary>
