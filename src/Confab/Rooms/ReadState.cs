@@ -17,26 +17,10 @@ namespace Confab.Rooms;
 /// room's newest seq at one instant), then kept by applying each committed event in order: a message raises the counts
 /// of every other member. Events that commit while a read is on its way are held and applied after it, those newer than
 /// what it read only, so nothing is counted twice or missed. A delete (which may lower anyone's counts) and a marker
-/// moved read again from the store. <c>room_activity</c> is paced per user and room (<see cref="ActivityPacer"/>): a
-/// mention's counts go at once, other messages at most once a second, the last with the counts as they are then.
+/// moved read again from the store.
 /// </remarks>
-public sealed partial class ReadState : IHostedService, IDisposable
+public sealed partial class ReadState(ChatStore store, MessageLog log, IPubSub pubSub, ILogger<ReadState> logger) : IHostedService
 {
-    private readonly ChatStore store;
-    private readonly MessageLog log;
-    private readonly IPubSub pubSub;
-    private readonly ILogger<ReadState> logger;
-    private readonly ActivityPacer pacer;
-
-    public ReadState(ChatStore store, MessageLog log, IPubSub pubSub, TimeProvider time, ILogger<ReadState> logger)
-    {
-        this.store = store;
-        this.log = log;
-        this.pubSub = pubSub;
-        this.logger = logger;
-        pacer = new ActivityPacer(time, FlushActivity);
-    }
-
     public const string RoomActivityEvent = "room_activity";
     public const string MentionEvent = "mention";
     public const string ReadMarkerEvent = "read_marker";
@@ -247,7 +231,7 @@ public sealed partial class ReadState : IHostedService, IDisposable
     }
 
     // One event applied to the counts (of onlyUser, or of everyone), with the notices it makes. Under the room's lock.
-    private void Apply(RoomReads reads, CommittedEvent change, long? onlyUser, List<Notice> notices)
+    private static void Apply(RoomReads reads, CommittedEvent change, long? onlyUser, List<Notice> notices)
     {
         var counts = reads.Counts!;
         switch (change.Payload)
@@ -263,12 +247,7 @@ public sealed partial class ReadState : IHostedService, IDisposable
                     var mentioned = message.Mentions.Contains(id);
                     counter.UnreadCount++;
                     counter.MentionCount += mentioned ? 1 : 0;
-                    // A mention's counts go at once; other messages are paced (ActivityPacer).
-                    if (pacer.Admit(id, reads.Room.Id, message.Seq, now: mentioned))
-                    {
-                        notices.Add(Activity(reads.Room, counter.Now, message.Seq));
-                    }
-
+                    notices.Add(Activity(reads.Room, counter.Now, message.Seq));
                     if (mentioned)
                     {
                         notices.Add(new Notice(id, MentionEvent, JsonPayload.Serialize(new MentionNotice(reads.Room.Slug, message), ConfabJsonContext.Default.MentionNotice)));
@@ -316,26 +295,6 @@ public sealed partial class ReadState : IHostedService, IDisposable
             case MemberChanged member when change.Event == RoomEventNames.MemberRemoved && !reads.Counts!.ContainsKey(member.User.Id):
                 notices.Add(RoomNotice(member.User.Id, RoomRemovedEvent, reads.Room, null));
                 break;
-        }
-    }
-
-    // The end of a paced interval: the user's counts in the room as they are now.
-    private void FlushActivity(long userId, long roomId, long seq)
-    {
-        if (!rooms.TryGetValue(roomId, out var reads))
-        {
-            return;
-        }
-
-        Notice? notice;
-        lock (reads.Gate)
-        {
-            notice = reads.Counts?.GetValueOrDefault(userId) is { } counter ? Activity(reads.Room, counter.Now, seq) : null;
-        }
-
-        if (notice is not null)
-        {
-            Publish(notice.UserId, notice.Event, notice.Payload);
         }
     }
 
@@ -388,8 +347,6 @@ public sealed partial class ReadState : IHostedService, IDisposable
         log.Committed -= OnCommitted;
         return Task.CompletedTask;
     }
-
-    public void Dispose() => pacer.Dispose();
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Reading the unread counts of room {Room} failed; they are read again on the next event.")]
     private static partial void LogLoadFailed(ILogger logger, Exception exception, string room);
