@@ -24,8 +24,29 @@ internal sealed class WriterSignal : IValueTaskSource, IThreadPoolWorkItem
     private object? _continuationState;
     private ExecutionContext? _context;
 
-    /// <summary>Wakes the waiter, or leaves a signal for its next wait.</summary>
+    // 1 while a BroadcastBatch on some thread holds this signal's wake-up.
+    private int _held;
+
+    /// <summary>Wakes the waiter, or leaves a signal for its next wait; inside a <see cref="BroadcastBatch"/>, at its end.</summary>
     public void Set()
+    {
+        if (!BroadcastBatch.TryHold(this))
+        {
+            SetNow();
+        }
+    }
+
+    /// <summary>Marks the signal held by a batch; false when one holds it already.</summary>
+    internal bool Hold() => Interlocked.Exchange(ref _held, 1) == 0;
+
+    /// <summary>The batch that held the signal ends: the waiter wakes.</summary>
+    internal void Release()
+    {
+        Volatile.Write(ref _held, 0);
+        SetNow();
+    }
+
+    private void SetNow()
     {
         while (true)
         {

@@ -267,7 +267,11 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
         if (committed.Count > 0)
         {
-            Committed?.Invoke(committed);
+            // Everything the batch makes (room events, the members' counts) reaches each socket as one write.
+            using (Channels.BroadcastBatch.Begin())
+            {
+                Committed?.Invoke(committed);
+            }
         }
     }
 
