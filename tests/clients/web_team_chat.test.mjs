@@ -248,6 +248,7 @@ test("on a phone the sidebar is a drawer", async () => {
   assert.equal(await sidebar.isVisible(), false);
   await joe.getByRole("button", { name: "Rooms and conversations" }).click();
   await sidebar.waitFor({ state: "visible" });
+  await eventually(async () => (await sidebar.evaluate((nav) => getComputedStyle(nav).transform)) === "none", 3000, "the drawer open");
   await joe.screenshot({ path: screenshotPath("sidebar-phone-drawer") });
   await entry(joe, "general").click();
   await eventually(async () => !(await sidebar.isVisible()), 3000, "the drawer closed");
