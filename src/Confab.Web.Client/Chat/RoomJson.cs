@@ -12,6 +12,9 @@ public static class RoomEvents
     public const string TokenExpiredEvent = "token_expired";
     public const string TokenExpiredReason = "token expired";
 
+    /// <summary>The reply to a push on a channel the server no longer has (it closed it, e.g. at the token's expiry).</summary>
+    public const string UnmatchedTopicReason = "unmatched topic";
+
     /// <summary>The reason of a post or change that was not stored: it may be sent again.</summary>
     public const string NotSavedReason = "the message could not be saved; please retry";
 

@@ -179,23 +179,50 @@ public sealed class SocketRoomLink : IRoomLink
             return RoomActionResult.NotSaved;
         }
 
-        var reply = await open.PushAsync(@event, writer =>
+        var pushed = open.PushAsync(@event, writer =>
         {
             writer.WriteStartObject();
             write(writer);
             writer.WriteEndObject();
         });
-        if (reply.IsOk)
+
+        // The server closed the channel (its token ran out) as the push went out: no channel took it (its reply, "unmatched
+        // topic", goes to no channel, as in phoenix.js), so it would only time out. The close ends the wait instead.
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnClosed() => closed.TrySetResult();
+        open.Closed += OnClosed;
+        bool lost;
+        try
+        {
+            if (open.State == PhoenixChannelState.Closed)
+            {
+                closed.TrySetResult();
+            }
+
+            lost = await Task.WhenAny(pushed, closed.Task) != pushed;
+        }
+        finally
+        {
+            open.Closed -= OnClosed;
+        }
+
+        var reply = lost ? default : await pushed;
+        if (!lost && reply.IsOk)
         {
             return RoomActionResult.Done();
         }
 
-        // The token ran out just before the push (its channel is closing): once renewed, the same push again (a post keeps
-        // its client_id, so it is stored once).
-        if (reply.IsError && reply.Reason == RoomEvents.TokenExpiredReason && !renewed)
+        // The token ran out just before the push (its channel is closing), or the channel closed under it: once renewed,
+        // the same push again (nothing took the first; a post keeps its client_id, so it is stored once in any case).
+        if ((lost || (reply.IsError && reply.Reason is (RoomEvents.TokenExpiredReason or RoomEvents.UnmatchedTopicReason))) && !renewed && !removed)
         {
             await RenewAsync();
             return await PushAsync(@event, write, renewed: true);
+        }
+
+        if (lost)
+        {
+            return RoomActionResult.NotSaved;
         }
 
         // A timeout: it may or may not have been stored; sent again (a post with its client_id) it is stored once.
