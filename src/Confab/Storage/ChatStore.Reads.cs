@@ -25,7 +25,7 @@ public sealed partial class ChatStore
             [
                 LastSeq(roomId),
                 new SqlStatement(
-                    $"SELECT rm.user_id, rm.last_read_seq, {CountColumns} FROM room_members rm WHERE rm.room_id = ?1 AND (?2 IS NULL OR rm.user_id = ?2)",
+                    $"SELECT rm.user_id, rm.last_read_seq, {CountColumns} FROM room_members rm WHERE rm.room_id = ?1 AND rm.user_id = COALESCE(?2, rm.user_id)",
                     roomId, userId),
             ],
             cancellationToken);

@@ -56,8 +56,8 @@ public sealed partial class ChatStore
         var row = await QuerySingleAsync(
             new SqlStatement(
                 $"""
-                INSERT OR IGNORE INTO rooms (name, description, slug, inserted_at, updated_at, visibility, direct_key)
-                VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) RETURNING {RoomColumns}
+                INSERT INTO rooms (name, description, slug, inserted_at, updated_at, visibility, direct_key)
+                VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) ON CONFLICT DO NOTHING RETURNING {RoomColumns}
                 """,
                 name, description, slug, DbTime.ToText(now), visibility, directKey),
             cancellationToken);

@@ -12,7 +12,7 @@ public sealed partial class ChatStore
         var at = DbTime.ToText(now);
         var row = await QuerySingleAsync(
             new SqlStatement(
-                $"INSERT OR IGNORE INTO users (username, email, password_hash, inserted_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING {UserColumns}",
+                $"INSERT INTO users (username, email, password_hash, inserted_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING RETURNING {UserColumns}",
                 username, email, passwordHash, at),
             cancellationToken);
         return row is null ? null : ReadUser(row);

@@ -1,7 +1,8 @@
 namespace Confab.Storage;
 
 /// <summary>
-/// All of Confab's SQL, in one dialect (SQLite's, which is D1's), run by an <see cref="ISqlExecutor"/>.
+/// All of Confab's SQL, in one dialect (SQLite's, which is D1's), run by an <see cref="ISqlExecutor"/>; PostgreSQL runs
+/// the same text (<see cref="SqlDialect.Postgres"/> names the few places where it needs its own).
 /// Split by table: <c>ChatStore.Users.cs</c>, <c>ChatStore.Rooms.cs</c>, <c>ChatStore.Messages.cs</c>.
 /// </summary>
 public sealed partial class ChatStore
@@ -30,6 +31,6 @@ public sealed partial class ChatStore
 
     public async Task StoreDataProtectionKeyAsync(string friendlyName, string xml, CancellationToken cancellationToken = default) =>
         await executor.ExecuteAsync(
-            new SqlStatement("INSERT OR REPLACE INTO data_protection_keys (friendly_name, xml) VALUES (?1, ?2)", friendlyName, xml),
+            new SqlStatement("INSERT INTO data_protection_keys (friendly_name, xml) VALUES (?1, ?2) ON CONFLICT (friendly_name) DO UPDATE SET xml = excluded.xml", friendlyName, xml),
             cancellationToken);
 }

@@ -1,7 +1,8 @@
 namespace Confab.Storage;
 
 /// <summary>
-/// Runs <see cref="ChatStore"/>'s SQL against a database: a local SQLite file, or D1 over its HTTP JSON contract.
+/// Runs <see cref="ChatStore"/>'s SQL against a database: a local SQLite file, D1 over its HTTP JSON contract, or
+/// PostgreSQL.
 /// </summary>
 /// <remarks>
 /// The contract mirrors D1's: one statement, or a batch of statements that commits atomically (one transaction).
@@ -9,6 +10,12 @@ namespace Confab.Storage;
 /// </remarks>
 public interface ISqlExecutor
 {
+    /// <summary>
+    /// Where the statements run: SQLite's dialect (a file, D1), or PostgreSQL, which runs the same text (its schema
+    /// defines what SQLite has and it lacks: db/postgres/0001_initial_schema.sql) but needs a few statements of its own.
+    /// </summary>
+    SqlDialect Dialect => SqlDialect.Sqlite;
+
     Task<SqlResult> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken = default);
 
     /// <summary>Runs every statement in one transaction: all commit, or none do. One result per statement, in order.</summary>
@@ -25,4 +32,17 @@ public interface ISqlExecutor
     void ReleaseMemory()
     {
     }
+}
+
+/// <summary>The database behind an <see cref="ISqlExecutor"/>, where ChatStore's SQL must differ.</summary>
+public enum SqlDialect
+{
+    /// <summary>SQLite, as a file or as D1: one writer at a time (a batch holds the database's write lock).</summary>
+    Sqlite,
+
+    /// <summary>
+    /// PostgreSQL: writers run at once, so a group commit locks the rows of the rooms it writes before it reads their
+    /// seqs; an insert reports its row id only through <c>RETURNING id</c>.
+    /// </summary>
+    Postgres,
 }

@@ -13,7 +13,11 @@ namespace Confab.Storage;
 /// in one transaction, so no other writer comes between, and the n-th event committed in a room in this batch has that
 /// room's last seq + n. Reading that here, instead of a <c>RETURNING</c> per insert, halves SQLite's work per message.
 /// A failed batch rolls back whole, its reads included, so seq stays gap-free.</para>
-/// <para>Statements: <see cref="StatementsOf"/> per change, plus one per <see cref="SqlStatement.MaxParameters"/> distinct rooms.</para>
+/// <para>On PostgreSQL, where writers (several nodes) run at once, the batch first locks its rooms' rows, in id order
+/// (so two batches never wait on each other in a circle), and reads the last seqs in the next statement, which sees
+/// whatever another writer committed before it let go: SQLite's single writer needs no lock.</para>
+/// <para>Statements: <see cref="StatementsOf"/> per change, plus one per <see cref="SqlStatement.MaxParameters"/> distinct
+/// rooms (two on PostgreSQL).</para>
 /// </remarks>
 public sealed class RoomChangeBatch
 {
@@ -22,10 +26,12 @@ public sealed class RoomChangeBatch
     private readonly List<long> rooms = [];
     private readonly HashSet<long> seen = [];
     private readonly string now;
+    private readonly SqlDialect dialect;
 
-    public RoomChangeBatch(string now, int capacity = 0)
+    public RoomChangeBatch(string now, int capacity = 0, SqlDialect dialect = SqlDialect.Sqlite)
     {
         this.now = now;
+        this.dialect = dialect;
         statements = new List<SqlStatement>(capacity);
         changes = new List<RoomChange>(capacity);
     }
@@ -44,8 +50,8 @@ public sealed class RoomChangeBatch
         _ => 4,
     };
 
-    /// <summary>The statements of <paramref name="changeStatements"/> change statements in <paramref name="rooms"/> rooms.</summary>
-    public static int StatementsFor(int changeStatements, int rooms) => changeStatements + ((rooms + SqlStatement.MaxParameters - 1) / SqlStatement.MaxParameters);
+    /// <summary>The statements before the changes': the rooms' last seqs (on PostgreSQL, each after a lock of the rooms).</summary>
+    private int Leading => ((rooms.Count + SqlStatement.MaxParameters - 1) / SqlStatement.MaxParameters) * (dialect == SqlDialect.Postgres ? 2 : 1);
 
     public void Add(RoomChange change)
     {
@@ -55,7 +61,7 @@ public sealed class RoomChangeBatch
         {
             case PostMessage post:
                 var mentions = post.Mentions.Count > 0 ? Messages.Mentions.Format(post.Mentions) : null;
-                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id, mentions));
+                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id, mentions, dialect));
                 if (mentions is not null)
                 {
                     statements.Add(ChatStore.InsertMentions(room, mentions));
@@ -116,10 +122,21 @@ public sealed class RoomChangeBatch
     /// <summary>The batch: the rooms' last seqs, then each change's statements in the order added.</summary>
     public IReadOnlyList<SqlStatement> Statements()
     {
-        var all = new List<SqlStatement>(StatementsFor(statements.Count, rooms.Count));
+        var all = new List<SqlStatement>(Leading + statements.Count);
+        if (dialect == SqlDialect.Postgres)
+        {
+            rooms.Sort();
+        }
+
         for (var first = 0; first < rooms.Count; first += SqlStatement.MaxParameters)
         {
-            all.Add(ChatStore.LastSeqs(rooms.GetRange(first, Math.Min(SqlStatement.MaxParameters, rooms.Count - first))));
+            var some = rooms.GetRange(first, Math.Min(SqlStatement.MaxParameters, rooms.Count - first));
+            if (dialect == SqlDialect.Postgres)
+            {
+                all.Add(ChatStore.LockRooms(some));
+            }
+
+            all.Add(ChatStore.LastSeqs(some));
         }
 
         all.AddRange(statements);
@@ -133,15 +150,20 @@ public sealed class RoomChangeBatch
     /// </summary>
     public CommittedChange?[] Read(IReadOnlyList<SqlResult> results, DateTime insertedAt)
     {
-        var leading = results.Count - statements.Count;
-        if (leading != StatementsFor(statements.Count, rooms.Count) - statements.Count)
+        var leading = Leading;
+        if (results.Count != leading + statements.Count)
         {
-            throw Inconsistent($"{results.Count} results for {StatementsFor(statements.Count, rooms.Count)} statements");
+            throw Inconsistent($"{results.Count} results for {leading + statements.Count} statements");
         }
 
         var lastSeq = new Dictionary<long, long>(rooms.Count);
         for (var i = 0; i < leading; i++)
         {
+            if (dialect == SqlDialect.Postgres && i % 2 == 0)
+            {
+                continue; // the lock's rows
+            }
+
             foreach (var row in results[i].Rows)
             {
                 lastSeq[row.GetInt64("room_id")] = row.GetInt64("seq");

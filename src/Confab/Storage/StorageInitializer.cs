@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Confab.Storage;
 
 /// <summary>
-/// Before the server takes requests. SQLite: creates the file and applies <c>db/migrations</c>. D1: the schema is
+/// Before the server takes requests. SQLite: creates the file and applies <c>db/migrations</c>. PostgreSQL: applies
+/// <c>db/postgres</c> (<see cref="PostgresMigrator"/>). D1: the schema is
 /// wrangler's to apply (<c>wrangler d1 migrations apply</c>), so this only checks that every migration the app ships
 /// with is recorded in D1's <c>d1_migrations</c>, and refuses to start, naming them, when some are not. A D1 that does
 /// not answer in time is logged and start-up goes on (<c>/readyz</c> reports it), since a container must answer HTTP
@@ -14,8 +15,12 @@ internal sealed partial class StorageInitializer(IServiceProvider services, IOpt
 {
     private static readonly TimeSpan D1CheckLimit = TimeSpan.FromSeconds(10);
 
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        options.Value.Provider == StorageProvider.D1 ? CheckD1Async(cancellationToken) : MigrateSqliteAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => options.Value.Provider switch
+    {
+        StorageProvider.D1 => CheckD1Async(cancellationToken),
+        StorageProvider.Postgres => MigratePostgresAsync(cancellationToken),
+        _ => MigrateSqliteAsync(cancellationToken),
+    };
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -25,6 +30,13 @@ internal sealed partial class StorageInitializer(IServiceProvider services, IOpt
         executor.Initialize();
         var applied = await new SqliteMigrator(executor, options.Value.MigrationsPath).ApplyAsync(cancellationToken);
         LogReady(logger, executor.DatabasePath, applied.Count, applied);
+    }
+
+    private async Task MigratePostgresAsync(CancellationToken cancellationToken)
+    {
+        var executor = services.GetRequiredService<PostgresExecutor>();
+        var applied = await new PostgresMigrator(executor, options.Value.PostgresMigrationsPath).ApplyAsync(cancellationToken);
+        LogPostgresReady(logger, applied.Count, applied);
     }
 
     private async Task CheckD1Async(CancellationToken cancellationToken)
@@ -67,6 +79,9 @@ internal sealed partial class StorageInitializer(IServiceProvider services, IOpt
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} ready; applied {Count} migration(s): {Names}")]
     private static partial void LogReady(ILogger logger, string path, int count, IReadOnlyList<string> names);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "PostgreSQL ready; applied {Count} migration(s): {Names}")]
+    private static partial void LogPostgresReady(ILogger logger, int count, IReadOnlyList<string> names);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "D1 ready: {Count} migration(s) recorded, none missing.")]
     private static partial void LogD1Ready(ILogger logger, int count);

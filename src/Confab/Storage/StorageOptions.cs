@@ -12,6 +12,8 @@ public sealed class StorageOptions
     /// <see cref="StorageProvider.Sqlite"/> (default): a local file, migrated by Confab at start-up.
     /// <see cref="StorageProvider.D1"/>: Cloudflare D1 over HTTP (<see cref="D1"/>), migrated by
     /// <c>wrangler d1 migrations apply</c>; Confab only checks at start-up that every migration was applied.
+    /// <see cref="StorageProvider.Postgres"/>: PostgreSQL (<see cref="PostgresConnectionString"/>), which several nodes
+    /// share, migrated by Confab at start-up from <see cref="PostgresMigrationsPath"/>.
     /// </summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
@@ -27,6 +29,18 @@ public sealed class StorageOptions
     /// </summary>
     public string MigrationsPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "db", "migrations");
 
+    /// <summary>
+    /// The PostgreSQL migrations (<c>db/postgres</c>: the same files as <see cref="MigrationsPath"/>, in PostgreSQL's
+    /// dialect). Default: beside the app's binaries.
+    /// </summary>
+    public string PostgresMigrationsPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "db", "postgres");
+
+    /// <summary>
+    /// Npgsql's connection string, from <c>ConnectionStrings:Postgres</c> (environment <c>ConnectionStrings__Postgres</c>),
+    /// e.g. <c>Host=db;Username=confab;Password=...;Database=confab</c>. Never logged.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
+
     /// <summary>How long a SQLite statement waits for a lock held by another connection before failing. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -41,6 +55,9 @@ public enum StorageProvider
 
     /// <summary>Cloudflare D1 over its HTTP JSON contract (<see cref="StorageOptions.D1"/>).</summary>
     D1,
+
+    /// <summary>PostgreSQL (<see cref="StorageOptions.PostgresConnectionString"/>): the database a cluster of nodes shares.</summary>
+    Postgres,
 }
 
 /// <summary>How <see cref="D1Executor"/> reaches D1. Section <c>Storage:D1</c>.</summary>

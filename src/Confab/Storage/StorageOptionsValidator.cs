@@ -17,6 +17,26 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
                 failures.Add("Storage:DatabasePath (or DATABASE_PATH) must name the SQLite file.");
             }
         }
+        else if (options.Provider == StorageProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+            {
+                failures.Add(
+                    "ConnectionStrings:Postgres (environment ConnectionStrings__Postgres) is required when Storage:Provider is Postgres: "
+                    + "an Npgsql connection string, e.g. Host=127.0.0.1;Username=confab;Database=confab.");
+            }
+            else
+            {
+                try
+                {
+                    _ = new Npgsql.NpgsqlConnectionStringBuilder(options.PostgresConnectionString);
+                }
+                catch (ArgumentException e)
+                {
+                    failures.Add($"ConnectionStrings:Postgres is not a connection string Npgsql accepts: {e.Message}");
+                }
+            }
+        }
         else
         {
             ValidateD1(options.D1, failures);

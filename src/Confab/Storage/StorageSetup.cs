@@ -6,8 +6,9 @@ namespace Confab.Storage;
 public static class StorageSetup
 {
     /// <summary>
-    /// The executor chosen by <c>Storage:Provider</c> (a SQLite file, or D1 over HTTP), <see cref="ChatStore"/>,
-    /// the start-up work (SQLite: migrate; D1: check that wrangler applied every migration) and the readiness check.
+    /// The executor chosen by <c>Storage:Provider</c> (a SQLite file, D1 over HTTP, or PostgreSQL), <see cref="ChatStore"/>,
+    /// the start-up work (SQLite and PostgreSQL: migrate; D1: check that wrangler applied every migration) and the
+    /// readiness check.
     /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
@@ -19,6 +20,8 @@ public static class StorageSetup
                 {
                     options.DatabasePath = path;
                 }
+
+                options.PostgresConnectionString ??= configuration.GetConnectionString("Postgres");
 
                 // A relative path is taken from the working directory, as a user who looks for the file expects.
                 if (!string.IsNullOrWhiteSpace(options.DatabasePath))
@@ -40,10 +43,13 @@ public static class StorageSetup
             .ConfigureHttpClient((provider, client) => D1Executor.Configure(client, provider.GetRequiredService<IOptions<StorageOptions>>().Value.D1))
             .RemoveAllLoggers();
         services.AddSingleton<D1Executor>();
+        services.AddSingleton(provider =>
+            new PostgresExecutor(provider.GetRequiredService<IOptions<StorageOptions>>().Value.PostgresConnectionString!));
 
         services.AddSingleton<ISqlExecutor>(provider => provider.GetRequiredService<IOptions<StorageOptions>>().Value.Provider switch
         {
             StorageProvider.D1 => provider.GetRequiredService<D1Executor>(),
+            StorageProvider.Postgres => provider.GetRequiredService<PostgresExecutor>(),
             _ => provider.GetRequiredService<SqliteExecutor>(),
         });
         services.AddSingleton<ChatStore>();

@@ -10,6 +10,8 @@ public sealed class TimedSqlExecutor(ISqlExecutor inner, ConfabMetrics metrics) 
     // Confab's SQL is a fixed set of constant texts, so this stays small.
     private static readonly ConcurrentDictionary<string, string> Operations = new(StringComparer.Ordinal);
 
+    public SqlDialect Dialect => inner.Dialect;
+
     public async Task<SqlResult> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();

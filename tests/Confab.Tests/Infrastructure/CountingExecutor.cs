@@ -5,6 +5,8 @@ namespace Confab.Tests.Infrastructure;
 /// <summary>A real executor, with a count of what went through it: batches (writes; reads are not counted), and statements whose SQL contains a given text.</summary>
 public sealed class CountingExecutor(ISqlExecutor inner) : ISqlExecutor
 {
+    public SqlDialect Dialect => inner.Dialect;
+
     private readonly List<string> statements = [];
     private int batches;
 

@@ -27,6 +27,17 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public void PostgreSQL_has_a_migration_of_the_same_name_for_each_of_SQLites_and_no_other()
+    {
+        // A schema change made for SQLite and D1 must be made for PostgreSQL too (db/postgres), and the other way round.
+        var sqlite = SqliteMigrator.ListMigrations(Path.Combine(AppContext.BaseDirectory, "db", "migrations"));
+        var postgres = SqliteMigrator.ListMigrations(Path.Combine(AppContext.BaseDirectory, "db", "postgres"));
+
+        Assert.NotEmpty(sqlite);
+        Assert.Equal(sqlite, postgres);
+    }
+
+    [Fact]
     public async Task A_fresh_database_gets_the_schema_and_one_d1_migrations_row_per_file()
     {
         var migrations = CopyMigrations();

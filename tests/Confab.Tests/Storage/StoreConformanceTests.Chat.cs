@@ -258,6 +258,8 @@ public abstract partial class StoreConformanceTests
     /// <summary>Appends a statement that fails to the first <c>failures</c> batches, after their inserts ran.</summary>
     private sealed class FailingAtEnd(ISqlExecutor inner, int failures) : ISqlExecutor
     {
+        public SqlDialect Dialect => inner.Dialect;
+
         private int left = failures;
 
         public Task<SqlResult> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken = default) =>

@@ -133,4 +133,53 @@ public abstract partial class StoreConformanceTests
         var afterDelete = (await Store.ListMessagesBeforeAsync(general.Id, null, 10).Within()).Messages.Single(m => m.Id == reply.Id);
         Assert.Equal(preview with { Excerpt = "" }, afterDelete.ReplyTo);
     }
+
+    [Fact]
+    public async Task Members_mentions_a_moderators_delete_and_read_counts_take_and_report_the_rooms_seqs()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
+        var bob = new MessageAuthor(bobUser!.Id, "bob");
+
+        var joined = await Store.CommitAsync(
+            [new AddMember(general, alice, alice, "owner"), new AddMember(general, alice, bob, "member"), new AddMember(general, alice, bob, "member")],
+            Now).Within();
+        var mention = (Message)(await Store.CommitAsync([Post(general, alice, "hi @bob") with { Mentions = [bob.Id] }], Now).Within())[0]!.Payload;
+        var plain = await PostOneAsync(general, alice, "and again");
+        var promoted = await CommitOneAsync(new SetMemberRole(general, alice, bob, "admin"));
+        var slow = await CommitOneAsync(new SetSlowMode(general, alice, 30));
+        var bobsOwn = await PostOneAsync(general, bob, "mine");
+        // A moderator deletes someone else's message: no author to match.
+        var removedByModerator = await CommitOneAsync(new DeleteMessage(general, bob, plain.Id) { AnyAuthor = true });
+
+        Assert.Equal([1L, 2L], joined.Take(2).Select(c => c!.Payload.Seq));
+        Assert.Null(joined[2]); // a member already: nothing, and no seq
+        Assert.Equal((3L, 4L, 5L, 6L, 7L), (mention.Seq, plain.Seq, promoted!.Payload.Seq, slow!.Payload.Seq, bobsOwn.Seq));
+        Assert.Equal(new MessageDeleted(8, plain.Id), removedByModerator!.Payload);
+        Assert.Equal([bob.Id], mention.Mentions);
+        var (members, banned, slowMode) = await Store.ReadRosterAsync(general.Id).Within();
+        Assert.Equal([("alice", "owner"), ("bob", "admin")], members.OrderBy(m => m.User.Id).Select(m => (m.User.Username, m.Role)));
+        Assert.Empty(banned);
+        Assert.Equal(30, slowMode);
+
+        // Bob joined at seq 2: alice's two messages came after, one mentioned him, and one was deleted since.
+        var (lastSeq, counts) = await Store.ReadCountsAsync(general.Id).Within();
+        Assert.Equal(8, lastSeq);
+        Assert.Equal(
+            [new ReadCounts(alice.Id, 0, 1, 0), new ReadCounts(bob.Id, 1, 1, 1)],
+            counts.OrderBy(c => c.UserId));
+        await Store.MarkReadAsync(general.Id, bob.Id, 100).Within();
+        var (_, bobs) = await Store.ReadCountsAsync(general.Id, bob.Id).Within();
+        Assert.Equal([new ReadCounts(bob.Id, 8, 0, 0)], bobs);
+
+        var removed = await Store.CommitAsync([new RemoveMember(general, alice, bob, Ban: true), new RemoveMember(general, alice, bob, Ban: true)], Now).Within();
+        Assert.Equal(9, removed[0]!.Payload.Seq);
+        Assert.Null(removed[1]);
+        Assert.Null((await Store.CommitAsync([new AddMember(general, alice, bob, "member")], Now).Within())[0]); // banned
+        Assert.Equal([bob.Id], (await Store.ReadRosterAsync(general.Id).Within()).Banned);
+        Assert.True(await Store.DeleteBanAsync(general.Id, bob.Id).Within());
+        Assert.Equal(
+            ["member_added", "member_added", "new_message", "new_message", "member_updated", "room_updated", "new_message", "message_deleted", "member_removed"],
+            (await Store.ListEventsAfterAsync(general.Id, 0, 100).Within()).Events.Select(e => e.Event));
+    }
 }

@@ -6,7 +6,9 @@ namespace Confab.Tests.Storage;
 /// <summary>
 /// One conformance suite for every <see cref="ISqlExecutor"/>: the executor's contract here (values, meta, batches,
 /// errors), <see cref="ChatStore"/> and <see cref="Messages.MessageLog"/> on top of it in the other part. It runs as
-/// <see cref="SqliteStoreTests"/> (a new file per test) and <see cref="D1StoreTests"/> (the run's local D1, emptied first).
+/// <see cref="SqliteStoreTests"/> (a new file per test), <see cref="D1StoreTests"/> (the run's local D1, emptied first)
+/// and <see cref="PostgresStoreTests"/> (a new PostgreSQL database per test). Where the databases word an error
+/// differently, <see cref="Says"/> gives each one's words.
 /// </summary>
 public abstract partial class StoreConformanceTests : IAsyncLifetime
 {
@@ -24,6 +26,12 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     }
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>PostgreSQL rather than SQLite's dialect (a file, D1).</summary>
+    protected virtual bool IsPostgres => false;
+
+    /// <summary>How the database words a failure: SQLite's (and D1's) words, or PostgreSQL's.</summary>
+    private string Says(string sqlite, string postgres) => IsPostgres ? postgres : sqlite;
 
     private Task<SqlResult> RunAsync(string sql, params object?[] parameters) => Executor.ExecuteAsync(new SqlStatement(sql, parameters)).Within();
 
@@ -67,7 +75,7 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
         Assert.Contains("syntax error", invalid.Message, StringComparison.Ordinal);
         var constraint = await Assert.ThrowsAsync<StorageException>(() => Executor.BatchAsync([NewRoom("never"), NewRoom("general")])).Within();
         Assert.Equal(StorageErrorKind.Constraint, constraint.Kind);
-        Assert.Contains("UNIQUE constraint failed: rooms.slug", constraint.Message, StringComparison.Ordinal);
+        Assert.Contains(Says("UNIQUE constraint failed: rooms.slug", "(rooms_slug_key)"), constraint.Message, StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync("SELECT COUNT(*) AS n FROM rooms WHERE slug = 'never'")).Rows[0].GetInt64("n"));
     }
 
@@ -78,10 +86,12 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
         await RunAsync(
             "INSERT INTO messages (room_id, user_id, seq, content, inserted_at) VALUES (1, ?1, ?2, 'x', 't')", user!.Id, SqlStatement.MaxSafeInteger);
 
-        var row = (await RunAsync("SELECT seq, typeof(seq) AS type FROM messages WHERE user_id = ?1", user.Id)).Rows.Single();
+        var row = (await RunAsync(
+            Says("SELECT seq, typeof(seq) AS type FROM messages WHERE user_id = ?1", "SELECT seq, pg_typeof(seq)::text AS type FROM messages WHERE user_id = ?1"),
+            user.Id)).Rows.Single();
 
         Assert.Equal(SqlStatement.MaxSafeInteger, row.GetInt64("seq"));
-        Assert.Equal("integer", row.GetString("type"));
+        Assert.Equal(Says("integer", "bigint"), row.GetString("type"));
         // Beyond it D1 would round silently, so no executor accepts it.
         Assert.Throws<ArgumentException>(() => new SqlStatement("SELECT ?1", SqlStatement.MaxSafeInteger + 1));
     }
@@ -133,7 +143,7 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
 
         Assert.Equal(StorageErrorKind.Constraint, error.Kind);
         Assert.False(string.IsNullOrEmpty(error.Code));
-        Assert.Contains("UNIQUE constraint failed: rooms.slug", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Says("UNIQUE constraint failed: rooms.slug", "duplicate key value violates unique constraint"), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,18 +153,18 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
             "INSERT INTO messages (room_id, user_id, seq, content, inserted_at) VALUES (999, 999, 1, 'x', 't')")).Within();
 
         Assert.Equal(StorageErrorKind.Constraint, error.Kind);
-        Assert.Contains("FOREIGN KEY constraint failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Says("FOREIGN KEY constraint failed", "violates foreign key constraint"), error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("SELEC 1", "syntax error")]
-    [InlineData("SELECT * FROM no_such_table", "no such table")]
-    [InlineData("SELECT no_such_column FROM rooms", "no such column")]
-    public async Task A_statement_the_database_cannot_run_is_invalid_and_says_why(string sql, string why)
+    [InlineData("SELEC 1", "syntax error", "syntax error")]
+    [InlineData("SELECT * FROM no_such_table", "no such table", "relation \"no_such_table\" does not exist")]
+    [InlineData("SELECT no_such_column FROM rooms", "no such column", "column \"no_such_column\" does not exist")]
+    public async Task A_statement_the_database_cannot_run_is_invalid_and_says_why(string sql, string sqliteWhy, string postgresWhy)
     {
         var error = await Assert.ThrowsAsync<StorageException>(() => RunAsync(sql)).Within();
 
         Assert.Equal(StorageErrorKind.Invalid, error.Kind);
-        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains(Says(sqliteWhy, postgresWhy), error.Message, StringComparison.Ordinal);
     }
 }

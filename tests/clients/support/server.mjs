@@ -1,6 +1,7 @@
 // Confab as a real server process on 127.0.0.1, over a SQLite file in a temp folder; or, when CONFAB_D1_URL is set
-// (test.sh's D1 step, inside deploy/cloudflare/local-d1.sh), over that local D1, emptied first.
-import { spawn } from "node:child_process";
+// (test.sh's D1 step, inside deploy/cloudflare/local-d1.sh), over that local D1, emptied first; or, when CONFAB_POSTGRES
+// is set (test.sh's PostgreSQL step, inside tests/postgres/local-postgres.sh), on a new database of that PostgreSQL.
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +14,22 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 // The published app (test.sh publishes it), run from its own folder so that it finds its wwwroot.
 const builtDll = process.env.CONFAB_DLL ?? join(repo, "artifacts/confab/Confab.dll");
 const d1Url = process.env.CONFAB_D1_URL;
+const postgres = process.env.CONFAB_POSTGRES;
+
+/** Runs SQL on the PostgreSQL of CONFAB_POSTGRES (an Npgsql connection string) as its superuser, with psql. */
+function psql(sql) {
+  const settings = Object.fromEntries(postgres.split(";").filter(Boolean).map((pair) => pair.split("=")));
+  execFileSync("psql", ["-h", settings.Host, "-p", settings.Port, "-U", settings.Username, "-d", settings.Database, "-qAt", "-c", sql], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+/** A new, empty PostgreSQL database (Confab migrates it when it starts): its Npgsql connection string. */
+export function newPostgresDatabase() {
+  const name = `confab_${randomBytes(8).toString("hex")}`;
+  psql(`CREATE DATABASE ${name}`);
+  return { name, connectionString: postgres.replace(/Database=[^;]*/, `Database=${name}`), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 /** Deletes what tests wrote to the shared local D1 (tests/d1/reset.sql), so each server starts as on a fresh database. */
 async function resetD1() {
@@ -45,6 +62,7 @@ export async function freePort() {
 export async function startServer({ env = {}, dll = builtDll, listenVia = "--urls" } = {}) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: publish Confab first (dotnet publish src/Confab -c Release -o artifacts/confab)`);
   if (d1Url) await resetD1();
+  const database = postgres ? newPostgresDatabase() : null;
   const folder = mkdtempSync(join(tmpdir(), "confab-clients-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -59,6 +77,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
     Confab__RateLimits__RegistrationsPerIp: "100000",
     Confab__RateLimits__LogInsPerIp: "100000",
     ...(d1Url ? { Storage__Provider: "D1", Storage__D1__BaseUrl: d1Url } : {}),
+    ...(database ? { Storage__Provider: "Postgres", ConnectionStrings__Postgres: database.connectionString } : {}),
     ...(listenVia === "--urls" ? {} : { [listenVia]: String(port) }),
     // The room page's side (Server or WebAssembly): test.sh runs the web suites in both.
     ...(process.env.CONFAB_ROOM_RENDER_MODE ? { Confab__Web__RoomRenderMode: process.env.CONFAB_ROOM_RENDER_MODE } : {}),
@@ -84,7 +103,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
         // not listening yet
       }
       if (ready) {
-        if (d1Url && existsSync(childEnv.DATABASE_PATH)) throw new Error("Confab was to run on D1 but opened a SQLite file");
+        if ((d1Url || database) && existsSync(childEnv.DATABASE_PATH)) throw new Error("Confab was to run on a shared database but opened a SQLite file");
         return;
       }
       await sleep(100);
@@ -114,6 +133,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
     close: async () => {
       await stop("SIGKILL");
       rmSync(folder, { recursive: true, force: true });
+      database?.drop();
     },
   };
 }

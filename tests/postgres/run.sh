@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# test.sh's PostgreSQL step, run inside tests/postgres/local-postgres.sh (a throwaway PostgreSQL at $CONFAB_POSTGRES):
+# the C# suites marked Storage=Postgres (the store conformance suite, the whole server, three processes on one
+# database), and the phoenix client suites that exercise storage, with each server on a new database of its own.
+#   tests/postgres/local-postgres.sh tests/postgres/run.sh <results folder>
+set -uo pipefail
+results=${1:?usage: tests/postgres/run.sh <results folder>}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+status=0
+
+dotnet test "$root/tests/Confab.Tests/Confab.Tests.csproj" -c Release --no-build -nologo --filter "Storage=Postgres" \
+  --logger "trx;LogFileName=Confab.Tests.Postgres.trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=1
+
+cd "$root/tests/clients" || exit 1
+node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/clients-postgres.tap" \
+  room_channel.test.mjs room_events.test.mjs resume.test.mjs team_chat.test.mjs read_state.test.mjs presence_batch.test.mjs \
+  kill.test.mjs limits.test.mjs || status=1
+
+exit "$status"
