@@ -14,21 +14,24 @@ internal static class LoadBenchmark
 {
     public static async Task<int> SetupAsync(BenchArgs args)
     {
-        string path = args.Text("db", "");
+        var storage = LoadStorage.FromArgs(args);
         int users = args.Number("users", 100);
         int rooms = args.Number("rooms", 10);
         int history = args.Number("history", 0);
         int memberOf = args.Number("first-user-in", 0);
-        if (path.Length == 0 || users is < 1 or > 100_000 || rooms is < 1 or > 10_000 || history is < 0 or > 10_000 || memberOf < 0 || memberOf > rooms)
+        string? problem = storage.Problem(prepared: false);
+        if (problem is not null || users is < 1 or > 100_000 || rooms is < 1 or > 10_000 || history is < 0 or > 10_000 || memberOf < 0 || memberOf > rooms)
         {
             await Console.Error.WriteLineAsync(
-                "usage: Confab.Bench load-setup --db PATH --users N (<= 100000) --rooms R (<= 10000) [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]");
+                (problem is null ? "" : problem + "\n")
+                + $"usage: Confab.Bench load-setup {LoadStorage.Usage} --users N (<= 100000) --rooms R (<= 10000) [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]"
+                + "\n  (--postgres: an Npgsql connection string naming an empty database)");
             return 2;
         }
 
         var clock = Stopwatch.StartNew();
-        await LoadDatabase.CreateAsync(path, users, rooms, history, memberOf);
-        Console.WriteLine($"{path}: {users} users, {rooms} rooms, {history} messages of history each, the first user in {memberOf} of them, in {clock.Elapsed.TotalSeconds:F1} s");
+        await LoadDatabase.CreateAsync(storage, users, rooms, history, memberOf);
+        Console.WriteLine($"{storage}: {users} users, {rooms} rooms, {history} messages of history each, the first user in {memberOf} of them, in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 
@@ -48,7 +51,7 @@ internal static class LoadBenchmark
         }
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(options.MaxSeconds));
-        var (tokens, userIds, rooms) = await LoadDatabase.ReadAsync(options.Database, options.Secret, options.Connections, options.Rooms);
+        var (tokens, userIds, rooms) = await LoadDatabase.ReadAsync(options.Storage, options.Secret, options.Connections, options.Rooms);
         var server = options.ServerPid > 0 ? new ProcessStats(options.ServerPid) : null;
         var machine = MachineInfo.Current();
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -96,7 +99,7 @@ internal static class LoadBenchmark
             return 3;
         }
 
-        long? stored = options.Phases.Count > 0 ? await LoadDatabase.CountMessagesAsync(options.Database) : null;
+        long? stored = options.Phases.Count > 0 ? await LoadDatabase.CountMessagesAsync(options.Storage) : null;
         if (stored is not null)
         {
             Console.WriteLine($"[{options.Name}] acknowledged {acked} messages; the database holds {stored}");
@@ -104,6 +107,7 @@ internal static class LoadBenchmark
 
         var report = new LoadReport(
             options.Name,
+            options.Storage.Kind,
             DateTimeOffset.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
             machine,
             new LoadOptionsReport(options.Connections, options.RoomSize, options.Rooms, options.Senders, options.Phases, options.Ramp, options.Sources, options.Heartbeat, options.Cycles),

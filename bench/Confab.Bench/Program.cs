@@ -24,8 +24,8 @@ static int Usage()
     Console.Error.WriteLine("usage: Confab.Bench messagelog [--provider sqlite|d1|both] [--url D1_URL] [--senders N] [--seconds S] [--mode group|single|both]");
     Console.Error.WriteLine("       Confab.Bench sockets [--count N] [--step N] [--settle S]");
     Console.Error.WriteLine("       Confab.Bench soak [--sockets N] [--rooms N] [--minutes M] [--chat S] [--users N]");
-    Console.Error.WriteLine("       Confab.Bench load-setup --db PATH --users N --rooms R [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]");
-    Console.Error.WriteLine("       Confab.Bench rooms-list --url URL --db PATH [--requests N]");
+    Console.Error.WriteLine("       Confab.Bench load-setup (--db PATH | --postgres CONNECTION_STRING) --users N --rooms R [--history MESSAGES_PER_ROOM] [--first-user-in ROOMS]");
+    Console.Error.WriteLine("       Confab.Bench rooms-list --url URL (--db PATH | --postgres CONNECTION_STRING) [--requests N]");
     Console.Error.WriteLine("       Confab.Bench load --help");
     Console.Error.WriteLine("       Confab.Bench web --help");
     Console.Error.WriteLine("       Confab.Bench fanout --url URL [--sockets N] [--senders N] [--rate MSGS_PER_S] [--seconds S] [--users N] [--server-pid PID]");

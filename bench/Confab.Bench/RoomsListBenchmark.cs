@@ -7,24 +7,26 @@ namespace Confab.Bench;
 
 /// <summary>
 /// <c>GET /api/rooms</c> for a user in many rooms (issue 18's target: under 20 ms for 200), over HTTP against a running
-/// server whose database <c>load-setup --first-user-in N</c> made: the first load user's rooms, each with its role,
-/// read marker and unread and mention counts. Sequential requests after a warm-up; latency percentiles.
+/// server whose database (a SQLite file or PostgreSQL) <c>load-setup --first-user-in N</c> made: the first load user's
+/// rooms, each with its role, read marker and unread and mention counts. Sequential requests after a warm-up; latency
+/// percentiles.
 /// </summary>
 internal static class RoomsListBenchmark
 {
     public static async Task<int> RunAsync(BenchArgs args)
     {
         string url = args.Text("url", "");
-        string db = args.Text("db", "");
+        var storage = LoadStorage.FromArgs(args);
         string secret = args.Text("secret", Environment.GetEnvironmentVariable("SECRET_KEY_BASE") ?? "");
         int requests = args.Number("requests", 500);
-        if (url.Length == 0 || db.Length == 0 || secret.Length < 32 || requests is < 1 or > 100_000)
+        string? problem = storage.Problem(prepared: true);
+        if (url.Length == 0 || problem is not null || secret.Length < 32 || requests is < 1 or > 100_000)
         {
-            await Console.Error.WriteLineAsync("usage: Confab.Bench rooms-list --url URL --db PATH [--requests N] (SECRET_KEY_BASE: the server's)");
+            await Console.Error.WriteLineAsync((problem is null ? "" : problem + "\n") + $"usage: Confab.Bench rooms-list --url URL {LoadStorage.Usage} [--requests N] (SECRET_KEY_BASE: the server's)");
             return 2;
         }
 
-        var (tokens, _, _) = await LoadDatabase.ReadAsync(db, secret, 1, 0);
+        var (tokens, _, _) = await LoadDatabase.ReadAsync(storage, secret, 1, 0);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens[0]);
 

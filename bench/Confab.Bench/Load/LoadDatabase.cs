@@ -1,21 +1,27 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Confab.Accounts;
 using Confab.Storage;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Confab.Bench.Load;
 
 /// <summary>
-/// The users and rooms of a load run, written straight into a fresh Confab SQLite file before the server starts
-/// (users <c>load00001</c>… with one precomputed password hash, rooms <c>load-0001</c>…), and the bearer tokens
-/// the server will accept for them, signed with <see cref="AuthTokens"/> and the server's SECRET_KEY_BASE. Each
-/// socket of a run is its own user, so presence is what it would be with real people. Rooms may start with a history
-/// of messages, as the web driver's rooms do.
+/// The users and rooms of a load run, written straight into a fresh Confab database (a SQLite file or a PostgreSQL
+/// database: <see cref="LoadStorage"/>) before the server starts (users <c>load00001</c>… with one precomputed password
+/// hash, rooms <c>load-0001</c>…), and the bearer tokens the server will accept for them, signed with
+/// <see cref="AuthTokens"/> and the server's SECRET_KEY_BASE. Each socket of a run is its own user, so presence is what
+/// it would be with real people. Rooms may start with a history of messages, as the web driver's rooms do.
 /// </summary>
+/// <remarks>
+/// One implementation for both databases: the statements go through Confab's <see cref="ISqlExecutor"/> in SQLite's
+/// dialect that PostgreSQL accepts too (as ChatStore's do), and the schema is the server's own migrations. Rows are
+/// inserted many to a statement (multi-row VALUES within <see cref="SqlStatement.MaxParameters"/>), statements
+/// <see cref="StatementsPerBatch"/> to a transaction: 100,000 users take a few thousand statements.
+/// </remarks>
 internal static class LoadDatabase
 {
     public const string RoomPrefix = "load-";
@@ -30,121 +36,78 @@ internal static class LoadDatabase
     // takes SuccessRehashNeeded as success and does not rehash (it never writes on log-in), so it stays cheap.
     private const int LoginIterations = 1;
 
+    /// <summary>Statements run in one transaction (<see cref="ISqlExecutor.BatchAsync"/>) during setup.</summary>
+    private const int StatementsPerBatch = 200;
+
     /// <summary>
-    /// Creates <paramref name="path"/> with the schema, <paramref name="users"/> users, <paramref name="rooms"/> rooms and
+    /// Creates the database with the schema, <paramref name="users"/> users, <paramref name="rooms"/> rooms and
     /// <paramref name="history"/> messages in each room, posted by users dealt into it. The first user is a member of the
     /// first <paramref name="firstUserIn"/> rooms (private ones), with their read marker halfway through the history and
-    /// every fifth message after it mentioning them: a reader of many rooms, for <c>GET /api/rooms</c>.
+    /// every fifth message after it mentioning them: a reader of many rooms, for <c>GET /api/rooms</c>. The SQLite file
+    /// must not exist yet; the PostgreSQL database must exist, empty.
     /// </summary>
-    public static async Task CreateAsync(string path, int users, int rooms, int history = 0, int firstUserIn = 0)
+    public static async Task CreateAsync(LoadStorage storage, int users, int rooms, int history = 0, int firstUserIn = 0)
     {
-        if (File.Exists(path))
+        if (storage.SqlitePath is { } path && File.Exists(path))
         {
             throw new IOException($"{path} exists; a load run starts from a fresh database");
         }
 
-        using var executor = new SqliteExecutor(path, TimeSpan.FromSeconds(5));
-        executor.Initialize();
-        await new SqliteMigrator(executor, Path.Combine(AppContext.BaseDirectory, "db", "migrations")).ApplyAsync();
-
-        string hash = CheapPasswordHash(Password);
-        string now = DbTime.ToText(DateTimeOffset.UtcNow);
-        await using var connection = new SqliteConnection($"Data Source={path}");
-        await connection.OpenAsync();
-        await using var transaction = connection.BeginTransaction();
-        await using (var insert = connection.CreateCommand())
+        await storage.UseAsync(async executor =>
         {
-            insert.CommandText = "INSERT INTO users (username, email, password_hash, inserted_at, updated_at) VALUES ($name, $email, $hash, $now, $now)";
-            var name = insert.Parameters.Add("$name", SqliteType.Text);
-            var email = insert.Parameters.Add("$email", SqliteType.Text);
-            insert.Parameters.AddWithValue("$hash", hash);
-            insert.Parameters.AddWithValue("$now", now);
-            for (int i = 1; i <= users; i++)
+            if (!await LoadStorage.MigrateAsync(executor))
             {
-                name.Value = UserName(i);
-                email.Value = UserName(i) + "@load.example";
-                await insert.ExecuteNonQueryAsync();
+                throw new InvalidOperationException($"{storage} already had Confab's schema; a load run starts from a fresh database");
             }
-        }
 
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = "INSERT INTO rooms (name, description, slug, inserted_at, updated_at) VALUES ($name, 'load test', $slug, $now, $now)";
-            var name = insert.Parameters.Add("$name", SqliteType.Text);
-            var slug = insert.Parameters.Add("$slug", SqliteType.Text);
-            insert.Parameters.AddWithValue("$now", now);
-            for (int i = 1; i <= rooms; i++)
+            string now = DbTime.ToText(DateTimeOffset.UtcNow);
+            await RunAsync(executor, InsertUsers(users, CheapPasswordHash(Password), now));
+            await RunAsync(executor, InsertRooms(rooms, now));
+            if (history > 0)
             {
-                name.Value = $"Load {i:D4}";
-                slug.Value = RoomSlug(i);
-                await insert.ExecuteNonQueryAsync();
+                await RunAsync(executor, await InsertHistoryAsync(executor, users, rooms, history));
             }
-        }
 
-        if (history > 0)
-        {
-            await InsertHistoryAsync(connection, users, rooms, history);
-        }
+            if (firstUserIn > 0)
+            {
+                await executor.BatchAsync(InsertReader(firstUserIn, history, now));
+            }
 
-        if (firstUserIn > 0)
-        {
-            await InsertReaderAsync(connection, firstUserIn, history, now);
-        }
-
-        await transaction.CommitAsync();
+            return 0;
+        });
     }
 
     /// <summary>The first <paramref name="count"/> load users with a token each, and the first <paramref name="rooms"/> room slugs.</summary>
-    public static async Task<(List<string> Tokens, List<long> UserIds, List<string> Rooms)> ReadAsync(string path, string secret, int count, int rooms)
+    public static async Task<(List<string> Tokens, List<long> UserIds, List<string> Rooms)> ReadAsync(LoadStorage storage, string secret, int count, int rooms)
     {
         var tokens = new AuthTokens(Options.Create(new AuthOptions { SigningKey = secret, TokenLifetime = TimeSpan.FromHours(24) }), TimeProvider.System);
+        var results = await storage.UseAsync(executor => executor.ReadAsync(
+        [
+            new SqlStatement("SELECT id, username FROM users WHERE username LIKE 'load%' ORDER BY id LIMIT ?1", count),
+            new SqlStatement("SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT ?1", rooms),
+        ]));
         var tokenList = new List<string>(count);
         var ids = new List<long>(count);
-        var slugs = new List<string>(rooms);
-        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using (var select = connection.CreateCommand())
+        foreach (var row in results[0].Rows)
         {
-            select.CommandText = "SELECT id, username FROM users WHERE username LIKE 'load%' ORDER BY id LIMIT $count";
-            select.Parameters.AddWithValue("$count", count);
-            await using var reader = await select.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var user = new User(reader.GetInt64(0), reader.GetString(1), "", DateTime.UtcNow);
-                tokenList.Add(tokens.Issue(user).Token);
-                ids.Add(user.Id);
-            }
+            var user = new User(row.GetInt64("id"), row.GetString("username"), "", DateTime.UtcNow);
+            tokenList.Add(tokens.Issue(user).Token);
+            ids.Add(user.Id);
         }
 
-        await using (var select = connection.CreateCommand())
-        {
-            select.CommandText = "SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT $rooms";
-            select.Parameters.AddWithValue("$rooms", rooms);
-            await using var reader = await select.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                slugs.Add(reader.GetString(0));
-            }
-        }
-
+        var slugs = results[1].Rows.Select(row => row.GetString("slug")).ToList();
         if (tokenList.Count < count || slugs.Count < rooms)
         {
             throw new InvalidOperationException(
-                $"{path} holds {tokenList.Count} load users and {slugs.Count} load rooms; the run needs {count} and {rooms} (run `load-setup` with more)");
+                $"{storage} holds {tokenList.Count} load users and {slugs.Count} load rooms; the run needs {count} and {rooms} (run `load-setup` with more)");
         }
 
         return (tokenList, ids, slugs);
     }
 
     /// <summary>Messages stored in the database (a run starts from none).</summary>
-    public static async Task<long> CountMessagesAsync(string path)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM messages";
-        return (long)(await count.ExecuteScalarAsync())!;
-    }
+    public static Task<long> CountMessagesAsync(LoadStorage storage) =>
+        storage.UseAsync(async executor => (await executor.ExecuteAsync(new SqlStatement("SELECT COUNT(*) AS n FROM messages"))).Rows[0].GetInt64("n"));
 
     /// <summary>An Identity V3 hash (HMAC-SHA512, 128-bit salt, 256-bit subkey) at <see cref="LoginIterations"/>; checked against Identity's verifier.</summary>
     private static string CheapPasswordHash(string password)
@@ -167,55 +130,111 @@ internal static class LoadDatabase
         return text;
     }
 
-    // Room r's history: seq 1..count, a minute apart, each by one of the users dealt into the room (user i is in room i % rooms).
-    private static async Task InsertHistoryAsync(SqliteConnection connection, int users, int rooms, int count)
+    // Users load00001..: ?1 the password hash, ?2 the time, then a name and an email for each row.
+    private static IEnumerable<SqlStatement> InsertUsers(int users, string hash, string now) => MultiRow(
+        "INSERT INTO users (username, email, password_hash, inserted_at, updated_at) VALUES ",
+        [hash, now],
+        n => $"(?{n}, ?{n + 1}, ?1, ?2, ?2)",
+        Enumerable.Range(1, users).Select(i => new object?[] { UserName(i), UserName(i) + "@load.example" }));
+
+    // Rooms load-0001..: ?1 the time, then a name and a slug for each row.
+    private static IEnumerable<SqlStatement> InsertRooms(int rooms, string now) => MultiRow(
+        "INSERT INTO rooms (name, description, slug, inserted_at, updated_at) VALUES ",
+        [now],
+        n => $"(?{n}, 'load test', ?{n + 1}, ?1, ?1)",
+        Enumerable.Range(1, rooms).Select(i => new object?[] { $"Load {i:D4}", RoomSlug(i) }));
+
+    // Room r's history: seq 1..count, a minute apart, each by one of the users dealt into the room (user i is in room
+    // i % rooms). The rooms' and users' ids are read first: looking each up by name in every row cost PostgreSQL four
+    // times the inserts themselves. Per room: ?1 its id, ?2 the end of every text, then the author, the seq and the time
+    // for each row.
+    private static async Task<IEnumerable<SqlStatement>> InsertHistoryAsync(ISqlExecutor executor, int users, int rooms, int count)
     {
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO messages (room_id, user_id, seq, content, inserted_at)
-            VALUES ((SELECT id FROM rooms WHERE slug = $slug), (SELECT id FROM users WHERE username = $user), $seq, $content, $at)
-            """;
-        var slug = insert.Parameters.Add("$slug", SqliteType.Text);
-        var user = insert.Parameters.Add("$user", SqliteType.Text);
-        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var content = insert.Parameters.Add("$content", SqliteType.Text);
-        var at = insert.Parameters.Add("$at", SqliteType.Text);
+        var ids = await executor.ReadAsync(
+        [
+            new SqlStatement("SELECT id, username FROM users WHERE username LIKE 'load%'"),
+            new SqlStatement("SELECT id, slug FROM rooms WHERE slug LIKE 'load-%'"),
+        ]);
+        var userIds = ids[0].Rows.ToDictionary(row => row.GetString("username"), row => row.GetInt64("id"), StringComparer.Ordinal);
+        var roomIds = ids[1].Rows.ToDictionary(row => row.GetString("slug"), row => row.GetInt64("id"), StringComparer.Ordinal);
         var start = DateTimeOffset.UtcNow.AddMinutes(-count);
         int perRoom = Math.Max(1, users / rooms);
-        for (int room = 0; room < rooms; room++)
-        {
-            slug.Value = RoomSlug(room + 1);
-            for (int i = 1; i <= count; i++)
+        const string Text = " in this room: a sentence or two of the kind people write, to give the page its weight.";
+        return Enumerable.Range(0, rooms).SelectMany(room => MultiRow(
+            "INSERT INTO messages (room_id, user_id, seq, content, inserted_at) VALUES ",
+            [roomIds[RoomSlug(room + 1)], Text],
+            n => $"(?1, ?{n}, ?{n + 1}, 'Earlier message ' || ?{n + 1} || ?2, ?{n + 2})",
+            Enumerable.Range(1, count).Select(i => new object?[]
             {
-                user.Value = UserName(Math.Min(room + (rooms * ((i - 1) % perRoom)), users - 1) + 1);
-                seq.Value = i;
-                content.Value = $"Earlier message {i} in this room: a sentence or two of the kind people write, to give the page its weight.";
-                at.Value = DbTime.ToText(start.AddMinutes(i));
-                await insert.ExecuteNonQueryAsync();
-            }
-        }
+                userIds[UserName(Math.Min(room + (rooms * ((i - 1) % perRoom)), users - 1) + 1)],
+                i,
+                DbTime.ToText(start.AddMinutes(i)),
+            })));
     }
 
     // The first user in the first `rooms` rooms, made private: a member, marker at history / 2, mentioned in every fifth
     // message after it (unless they wrote it).
-    private static async Task InsertReaderAsync(SqliteConnection connection, int rooms, int history, string now)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE rooms SET visibility = 'private' WHERE slug IN (SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT $rooms);
+    private static SqlStatement[] InsertReader(int rooms, int history, string now) =>
+    [
+        new("UPDATE rooms SET visibility = 'private' WHERE slug IN (SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT ?1)", rooms),
+        new(
+            """
             INSERT INTO room_members (room_id, user_id, role, last_read_seq, inserted_at)
-                SELECT id, (SELECT id FROM users WHERE username = $reader), 'member', $marker, $now FROM rooms WHERE visibility = 'private';
+                SELECT id, (SELECT id FROM users WHERE username = ?1), 'member', ?2, ?3 FROM rooms WHERE visibility = 'private'
+            """,
+            UserName(1),
+            history / 2,
+            now),
+        new(
+            """
             INSERT INTO message_mentions (user_id, room_id, seq, message_id)
                 SELECT rm.user_id, m.room_id, m.seq, m.id FROM messages m JOIN room_members rm ON rm.room_id = m.room_id
-                WHERE m.seq > $marker AND m.seq % 5 = 0 AND m.user_id <> rm.user_id;
-            UPDATE messages SET mentions = '[' || (SELECT id FROM users WHERE username = $reader) || ']'
-                WHERE id IN (SELECT message_id FROM message_mentions);
-            """;
-        command.Parameters.AddWithValue("$rooms", rooms);
-        command.Parameters.AddWithValue("$reader", UserName(1));
-        command.Parameters.AddWithValue("$marker", history / 2);
-        command.Parameters.AddWithValue("$now", now);
-        await command.ExecuteNonQueryAsync();
+                WHERE m.seq > ?1 AND m.seq % 5 = 0 AND m.user_id <> rm.user_id
+            """,
+            history / 2),
+        new(
+            "UPDATE messages SET mentions = '[' || (SELECT id FROM users WHERE username = ?1) || ']' WHERE id IN (SELECT message_id FROM message_mentions)",
+            UserName(1)),
+    ];
+
+    /// <summary>
+    /// <paramref name="insert"/> (ending in VALUES) with as many rows as fit in <see cref="SqlStatement.MaxParameters"/>
+    /// per statement: <paramref name="shared"/> are ?1.., then each row's values, whose SQL <paramref name="row"/> makes
+    /// from the number of its first parameter. A statement's text is the same for every full chunk, so it is prepared once.
+    /// </summary>
+    private static IEnumerable<SqlStatement> MultiRow(string insert, object?[] shared, Func<int, string> row, IEnumerable<object?[]> rows)
+    {
+        using var each = rows.GetEnumerator();
+        if (!each.MoveNext())
+        {
+            yield break;
+        }
+
+        int perRow = each.Current.Length;
+        int fit = (SqlStatement.MaxParameters - shared.Length) / perRow;
+        bool more = true;
+        while (more)
+        {
+            var sql = new StringBuilder(insert);
+            var parameters = new List<object?>(shared);
+            for (int i = 0; i < fit && more; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append(row(parameters.Count + 1));
+                parameters.AddRange(each.Current);
+                more = each.MoveNext();
+            }
+
+            yield return new SqlStatement(sql.ToString(), [.. parameters]);
+        }
+    }
+
+    /// <summary>The statements, <see cref="StatementsPerBatch"/> to a transaction.</summary>
+    private static async Task RunAsync(ISqlExecutor executor, IEnumerable<SqlStatement> statements)
+    {
+        foreach (var batch in statements.Chunk(StatementsPerBatch))
+        {
+            await executor.BatchAsync(batch);
+        }
     }
 
     private static string UserName(int i) => UserPrefix + i.ToString("D5", CultureInfo.InvariantCulture);

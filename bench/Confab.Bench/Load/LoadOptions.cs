@@ -16,9 +16,10 @@ internal sealed record LoadOptions
     public const int MaxConnections = 19_800;
 
     public const string Help = """
-        Confab.Bench load --url http://127.0.0.1:4200 --db PATH [options]
+        Confab.Bench load --url http://127.0.0.1:4200 (--db PATH | --postgres CONNECTION_STRING) [options]
           --name NAME          label in the report (default "load")
           --db PATH            the server's SQLite file, prepared by load-setup (users, rooms; messages are counted at the end)
+          --postgres CS        or the server's PostgreSQL database (an Npgsql connection string), prepared by load-setup
           --secret S           the server's SECRET_KEY_BASE (default: the SECRET_KEY_BASE environment variable)
           --connections N      sockets, each its own user (default 100, at most 19800)
           --room-size M        members per room; sockets are dealt round-robin over ceil(N/M) rooms (default 10)
@@ -43,7 +44,8 @@ internal sealed record LoadOptions
 
     public required Uri Url { get; init; }
 
-    public required string Database { get; init; }
+    /// <summary>The server's database (<c>--db</c> or <c>--postgres</c>).</summary>
+    public required LoadStorage Storage { get; init; }
 
     public required string Secret { get; init; }
 
@@ -98,7 +100,7 @@ internal sealed record LoadOptions
         var options = new LoadOptions
         {
             Url = new Uri(args.Text("url", "http://127.0.0.1:4200")),
-            Database = args.Text("db", ""),
+            Storage = LoadStorage.FromArgs(args),
             Secret = secret,
             Name = args.Text("name", "load"),
             Connections = args.Number("connections", 100),
@@ -125,7 +127,7 @@ internal sealed record LoadOptions
 
     /// <summary>The first problem with these options, or null.</summary>
     public string? Problem() =>
-        Database.Length == 0 || !File.Exists(Database) ? "--db must name the server's database (prepared by load-setup)"
+        Storage.Problem(prepared: true) is { } storage ? storage
         : Secret.Length < 32 ? "--secret (or SECRET_KEY_BASE) must be the server's signing key"
         : !IPAddress.TryParse(Url.Host, out var host) || !IPAddress.IsLoopback(host) ? "--url must be a loopback address (127.0.0.0/8)"
         : Connections is < 1 or > MaxConnections ? $"--connections must be 1 to {MaxConnections}"

@@ -7,6 +7,7 @@ namespace Confab.Bench.Load;
 /// <summary>The JSON a load run writes: the machine, the options, and per cycle the joins, the phases and memory.</summary>
 internal sealed record LoadReport(
     string Name,
+    string Storage,
     string StartedAt,
     MachineInfo Machine,
     LoadOptionsReport Options,
