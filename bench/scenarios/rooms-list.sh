@@ -7,4 +7,4 @@ source "$(dirname "$0")/lib.sh"
 build
 HISTORY=${HISTORY:-100} FIRST_USER_IN=${ROOMS:-200} start_server 1000 "${ALL_ROOMS:-1000}" "$@"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-SECRET_KEY_BASE="$secret" dotnet "$bench_dll" rooms-list --url "http://127.0.0.1:$port" --db "$db" --requests "${REQUESTS:-500}"
+SECRET_KEY_BASE="$secret" dotnet "$bench_dll" rooms-list --url "http://127.0.0.1:$port" "${db_args[@]}" --requests "${REQUESTS:-500}"
