@@ -13,10 +13,11 @@ step() { printf '\n== %s\n' "$*"; }
 
 setup_failed() { echo "set-up failed: $*"; echo "0 passed, 1 failed"; exit 1; }
 
-step "set-up: Debian packages (Chromium for the browser tests, an emoji font for its screenshots, PostgreSQL for scale-out)"
+step "set-up: Debian packages (Chromium for the browser tests, an emoji font for its screenshots, PostgreSQL and Redis for scale-out)"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -72,7 +73,7 @@ step "D1 suites: a local D1 (workerd under wrangler dev, the project's Worker), 
 deploy/cloudflare/local-d1.sh tests/d1/run.sh "$results"
 d1_status=$?
 
-step "PostgreSQL suites: a throwaway PostgreSQL on 127.0.0.1 (initdb into a temp folder), a new database per store and server"
+step "PostgreSQL suites: a throwaway PostgreSQL on 127.0.0.1 (initdb into a temp folder), a new database per store and server; three nodes on it with a redis-server"
 tests/postgres/local-postgres.sh tests/postgres/run.sh "$results"
 postgres_status=$?
 

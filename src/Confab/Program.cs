@@ -1,5 +1,6 @@
 using Confab.Accounts;
 using Confab.Api;
+using Confab.Cluster;
 using Confab.Hosting;
 using Confab.Messages;
 using Confab.Realtime;
@@ -22,6 +23,7 @@ return StartupSettings.Run(builder.Configuration, () =>
     builder.Services.AddRooms();
     builder.Services.AddMessages();
     builder.Services.AddRealtime(builder.Configuration);
+    builder.Services.AddCluster();
     builder.Services.AddApi();
     builder.Services.AddWeb();
 

@@ -29,8 +29,8 @@ namespace Confab.Realtime;
 /// on it until the client reconnects with a fresh token.
 /// </summary>
 public sealed class RoomChannel(
-    RoomDirectory rooms, RoomMembers members, MemberActions memberActions, ReadState reads, ChatStore store, MessageActions actions, RoomActivity roomActivity,
-    TimeProvider time, IOptions<RealtimeOptions> options, ConfabMetrics metrics)
+    RoomDirectory rooms, RoomMembers members, MemberActions memberActions, ReadState reads, MessageActions actions, RoomActivity roomActivity,
+    RoomEventStream stream, TimeProvider time, IOptions<RealtimeOptions> options, ConfabMetrics metrics)
     : UserBoundChannel(time)
 {
     public const string NotSavedReason = RoomEvents.NotSavedReason;
@@ -76,7 +76,7 @@ public sealed class RoomChannel(
 
         // The history, the events and the newest seq are read at one instant, so the reply covers exactly the events up to
         // its last_seq (or up to the backlog's last, when cut).
-        var snapshot = await store.ReadRoomAsync(found.Id, lastSeq, options.Value.JoinHistory, options.Value.JoinBacklog, cancellationToken);
+        var snapshot = await stream.ReadRoomAsync(found, lastSeq, options.Value.JoinHistory, options.Value.JoinBacklog, cancellationToken);
         room = found;
         user = socketUser;
         repliedThroughSeq = snapshot.Events is { HasMore: true } cut ? Math.Max(lastSeq ?? 0, cut.Events[^1].Payload.Seq) : snapshot.LastSeq;

@@ -1,4 +1,5 @@
 using Confab.Messages;
+using Confab.Rooms;
 using Confab.Storage;
 
 namespace Confab.Realtime;
@@ -11,11 +12,17 @@ namespace Confab.Realtime;
 /// every transport at once.
 /// </summary>
 /// <remarks>
-/// The first event a sequencer receives sets where it starts: a node hands on what it receives from then on. Handing on
-/// happens under the room's lock, so deliveries of one room never interleave; they only queue frames (a fan-out never waits).
+/// <para>Where a sequencer starts is set by the first join that reads the room (<see cref="Prime"/>: what the join's reply
+/// covers), or else by the first event it receives: a node hands on what comes after. Handing on happens under the
+/// room's lock, so deliveries of one room never interleave; they only queue frames (a fan-out never waits).</para>
+/// <para>A gap shows only when a later event comes. The last events of a room that then falls silent (their publish lost,
+/// or their node dead before it published) are found by <see cref="CatchUp"/>, which a cluster's sweep calls with the
+/// room's newest seq in the store.</para>
 /// </remarks>
-public sealed class RoomSequencer(long roomId, string topic, RoomEventStream stream)
+public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream)
 {
+    private readonly string topic = RoomActivity.Topic(room.Slug);
+
     /// <summary>Events read from the store per request while a gap is filled.</summary>
     internal const int FillPage = 500;
 
@@ -24,6 +31,9 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
     private long delivered = -1;
     private ITimer? gapTimer;
     private bool filling;
+
+    // The newest seq the store is known to have (CatchUp): the next fill reads up to it.
+    private long committed;
 
     /// <summary>The last seq handed on (-1 before the first event).</summary>
     public long Delivered
@@ -49,6 +59,41 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
         }
     }
 
+    /// <summary>Starts the sequencer after <paramref name="lastSeq"/> (what a join read), unless it has started already.</summary>
+    public void Prime(long lastSeq)
+    {
+        lock (gate)
+        {
+            if (delivered < 0)
+            {
+                delivered = lastSeq;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The store has the room's events up to <paramref name="lastSeq"/>: whatever of them was not handed on yet (its publish
+    /// lost) is read from the store now and handed on.
+    /// </summary>
+    public void CatchUp(long lastSeq)
+    {
+        lock (gate)
+        {
+            if (delivered < 0 || lastSeq <= delivered || lastSeq <= committed)
+            {
+                return;
+            }
+
+            committed = lastSeq;
+            if (filling)
+            {
+                return;
+            }
+        }
+
+        _ = FillAsync();
+    }
+
     public void Receive(string name, IRoomEvent payload)
     {
         lock (gate)
@@ -63,7 +108,7 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
             if (seq == delivered + 1 && held.Count == 0 && !filling)
             {
                 delivered = seq;
-                stream.Deliver(topic, name, payload);
+                stream.Deliver(room, topic, name, payload);
                 return;
             }
 
@@ -94,7 +139,7 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
 
             held.Remove(seq);
             delivered = seq;
-            stream.Deliver(topic, next.Event, next.Payload);
+            stream.Deliver(room, topic, next.Event, next.Payload);
         }
 
         gapTimer?.Dispose();
@@ -110,7 +155,7 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
         {
             gapTimer?.Dispose();
             gapTimer = null;
-            if (held.Count == 0 || filling)
+            if ((held.Count == 0 && committed <= delivered) || filling)
             {
                 return;
             }
@@ -126,6 +171,7 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
             while (from < until)
             {
                 var page = await stream.Store.ListEventsAfterAsync(roomId, from, FillPage);
+                stream.Read(roomId, page.Events);
                 lock (gate)
                 {
                     foreach (var entry in page.Events)
@@ -169,12 +215,12 @@ public sealed class RoomSequencer(long roomId, string topic, RoomEventStream str
         }
     }
 
-    // The newest held seq: what the fill must reach.
+    // The newest held seq, or the newest the store is known to have: what the fill must reach.
     private long Until()
     {
         lock (gate)
         {
-            return held.Count > 0 ? held.Keys.Last() : delivered;
+            return Math.Max(held.Count > 0 ? held.Keys.Last() : delivered, committed);
         }
     }
 }

@@ -19,7 +19,7 @@ namespace Confab.Rooms;
 /// what it read only, so nothing is counted twice or missed. A delete (which may lower anyone's counts) and a marker
 /// moved read again from the store.
 /// </remarks>
-public sealed partial class ReadState(ChatStore store, MessageLog log, IPubSub pubSub, ILogger<ReadState> logger) : IHostedService
+public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream stream, IPubSub pubSub, ILogger<ReadState> logger) : IHostedService
 {
     public const string RoomActivityEvent = "room_activity";
     public const string MentionEvent = "mention";
@@ -102,45 +102,44 @@ public sealed partial class ReadState(ChatStore store, MessageLog log, IPubSub p
         return counts;
     }
 
-    // On the writer, after each commit, in commit order.
-    private void OnCommitted(IReadOnlyList<CommittedEvent> committed)
+    // Every room event, in each room's seq order, once, whichever node committed it (RoomEventStream); this node's own
+    // on the writer, after each commit.
+    private void OnSequenced(Room room, string name, IRoomEvent payload)
     {
-        foreach (var change in committed)
+        if (payload is not (Message or MessageDeleted or MemberChanged))
         {
-            if (change.Payload is not (Message or MessageDeleted or MemberChanged))
-            {
-                continue;
-            }
+            return;
+        }
 
-            var reads = rooms.GetOrAdd(change.Room.Id, static (_, room) => new RoomReads(room), change.Room);
-            List<Notice>? notices = null;
-            bool load;
-            lock (reads.Gate)
-            {
-                // Read from the store (which has this event) the first time, and again after a delete, which may lower
-                // anyone's counts. The event is held with the read, so that the first read tells of it.
-                load = reads.Counts is null ? reads.Loading == 0 : change.Payload is MessageDeleted;
-                if (load)
-                {
-                    reads.Loading++;
-                    reads.Held ??= [];
-                }
-
-                reads.Held?.Add(change);
-                if (reads.Counts is not null)
-                {
-                    notices = [];
-                    Apply(reads, change, onlyUser: null, notices);
-                }
-            }
-
+        var change = new CommittedEvent(room, name, payload, 0);
+        var reads = rooms.GetOrAdd(room.Id, static (_, room) => new RoomReads(room), room);
+        List<Notice>? notices = null;
+        bool load;
+        lock (reads.Gate)
+        {
+            // Read from the store (which has this event) the first time, and again after a delete, which may lower
+            // anyone's counts. The event is held with the read, so that the first read tells of it.
+            load = reads.Counts is null ? reads.Loading == 0 : payload is MessageDeleted;
             if (load)
             {
-                _ = LoadInBackgroundAsync(reads);
+                reads.Loading++;
+                reads.Held ??= [];
             }
 
-            Publish(notices);
+            reads.Held?.Add(change);
+            if (reads.Counts is not null)
+            {
+                notices = [];
+                Apply(reads, change, onlyUser: null, notices);
+            }
         }
+
+        if (load)
+        {
+            _ = LoadInBackgroundAsync(reads);
+        }
+
+        Publish(notices);
     }
 
     private async Task LoadInBackgroundAsync(RoomReads reads)
@@ -338,13 +337,13 @@ public sealed partial class ReadState(ChatStore store, MessageLog log, IPubSub p
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        log.Committed += OnCommitted;
+        stream.Sequenced += OnSequenced;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        log.Committed -= OnCommitted;
+        stream.Sequenced -= OnSequenced;
         return Task.CompletedTask;
     }
 

@@ -18,7 +18,7 @@ public sealed record RoomMember(MessageAuthor User, string Role, DateTime? Muted
 /// roster only if the version did not move meanwhile (else it reads again). Applying a change is idempotent (set a
 /// role, remove a member), so a change that a read already saw may be applied once more.
 /// </remarks>
-public sealed class RoomMembers(ChatStore store, MessageLog log) : IHostedService
+public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEventStream stream) : IHostedService
 {
     private readonly ConcurrentDictionary<long, Slot> slots = new();
 
@@ -122,6 +122,22 @@ public sealed class RoomMembers(ChatStore store, MessageLog log) : IHostedServic
     public async ValueTask<RoomMember?> FindAsync(long roomId, long userId, CancellationToken cancellationToken = default) =>
         (await GetAsync(roomId, cancellationToken)).Find(userId);
 
+    /// <summary>
+    /// Forgets the room's roster: another node changed it, and the store is the one that knows how. It is read again on
+    /// next use (a read under way is discarded).
+    /// </summary>
+    public void Invalidate(long roomId)
+    {
+        if (slots.TryGetValue(roomId, out var slot))
+        {
+            lock (slot.Gate)
+            {
+                slot.Version++;
+                slot.Roster = null;
+            }
+        }
+    }
+
     /// <summary>A mute or a ban stored: applied to the roster, if it is in memory (else it is read with the change).</summary>
     internal void Apply(long roomId, Action<Roster> change)
     {
@@ -159,12 +175,14 @@ public sealed class RoomMembers(ChatStore store, MessageLog log) : IHostedServic
     public Task StartAsync(CancellationToken cancellationToken)
     {
         log.Stored += OnStored;
+        stream.RosterChanged += Invalidate;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         log.Stored -= OnStored;
+        stream.RosterChanged -= Invalidate;
         return Task.CompletedTask;
     }
 }

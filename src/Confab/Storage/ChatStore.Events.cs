@@ -36,6 +36,12 @@ public sealed partial class ChatStore
             : new RoomSnapshot(PageAfter(results, 1, backlog), newest, PageOfEvents(results, 1, backlog));
     }
 
+    /// <summary>The newest seq of each room (at most <see cref="SqlStatement.MaxParameters"/>), 0 for a room with no event.</summary>
+    public async Task<IReadOnlyList<(long RoomId, long LastSeq)>> ReadLastSeqsAsync(IReadOnlyList<long> roomIds, CancellationToken cancellationToken = default) =>
+        roomIds.Count == 0
+            ? []
+            : (await executor.ExecuteAsync(LastSeqs(roomIds), cancellationToken)).Rows.Select(row => (row.GetInt64("room_id"), row.GetInt64("seq"))).ToList();
+
     /// <summary>Every event of a room after <paramref name="afterSeq"/>, in seq order, up to <paramref name="limit"/>.</summary>
     public async Task<RoomEventPage> ListEventsAfterAsync(long roomId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
         PageOfEvents(await executor.ReadAsync(EventsAfter(roomId, afterSeq, limit), cancellationToken), 0, limit);

@@ -34,6 +34,7 @@ public sealed class ConfabMetrics
     private readonly Counter<long> joins;
     private readonly Histogram<double> statementDuration;
     private readonly Counter<long> socketsRefused;
+    private readonly Counter<long> backplaneEvents;
 
     public ConfabMetrics(IMeterFactory meterFactory, IPresence? presence = null)
     {
@@ -50,6 +51,8 @@ public sealed class ConfabMetrics
         statementDuration = meter.CreateHistogram<double>("confab.db.statement.duration", "s", "Time to run one statement or batch, by operation.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
         socketsRefused = meter.CreateCounter<long>("confab.sockets.refused", "{socket}", "Socket connects refused before the upgrade, by reason.");
+        backplaneEvents = meter.CreateCounter<long>(
+            "confab.cluster.events", "{event}", "Room events through the cluster's backplane, by outcome: published, publish_failed, received, unreadable.");
         if (presence is not null)
         {
             meter.CreateObservableUpDownCounter("confab.presence.tracked", () => presence.TrackedCount, "{presence}", "Presences tracked now.");
@@ -69,6 +72,8 @@ public sealed class ConfabMetrics
         batchSize.Record(size);
         commitDuration.Record(duration.TotalSeconds);
     }
+
+    public void BackplaneEvent(string outcome) => backplaneEvents.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Joined(string outcome) => joins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

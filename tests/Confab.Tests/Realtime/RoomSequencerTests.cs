@@ -124,6 +124,36 @@ public sealed class RoomSequencerTests : IAsyncLifetime, IBroadcastSubscriber, I
         Assert.Equal(0, stream.Sequencer(general.Id)!.Held);
     }
 
+    [Fact]
+    public async Task The_last_events_of_a_room_that_falls_silent_are_read_when_the_sweep_finds_the_store_ahead()
+    {
+        // 3-6 were committed by another node, and their publish was lost: no later event shows the gap.
+        Feed(1, 2);
+        stream.Sequencer(general.Id)!.CatchUp(2);
+        clock.Advance(stream.GapTimeout * 10);
+        Assert.Equal([1L, 2], received.Select(r => r.Seq));
+
+        await stream.CatchUpAsync(CancellationToken.None).Within();
+        await Eventually(() => received.Count == 6);
+
+        Assert.Equal([1L, 2, 3, 4, 5, 6], received.Select(r => r.Seq));
+        Feed(5, 6); // their publish, late after all: dropped
+        Assert.Equal(6, received.Count);
+    }
+
+    [Fact]
+    public async Task A_join_sets_where_a_room_starts_and_what_it_read_is_not_handed_on_again()
+    {
+        // The first join reads up to 6: the room starts there, not at whatever event this node hears of first.
+        var snapshot = await stream.ReadRoomAsync(general, lastSeq: null, history: 10, backlog: 10).Within();
+        Assert.Equal(6, snapshot.LastSeq);
+        Assert.Equal(6, stream.Sequencer(general.Id)!.Delivered);
+
+        Feed(5, 6);
+        Assert.Empty(received);
+        Assert.Equal(2, stream.DroppedCount);
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);

@@ -58,11 +58,12 @@ export async function freePort() {
  * Starts Confab; `restart()` starts it again on the same port and database. `listenVia` says how it is told the port:
  * `--urls` on 127.0.0.1 (default), or `PORT` (as the container image does) or `ASPNETCORE_HTTP_PORTS` (as the official
  * .NET images do), which listen on every interface: only inside a loopback-only namespace, see tests/clients/isolated.
+ * Nodes of one cluster share a `database` (from `newPostgresDatabase()`, dropped by its owner, not here) and a `secret`.
  */
-export async function startServer({ env = {}, dll = builtDll, listenVia = "--urls" } = {}) {
+export async function startServer({ env = {}, dll = builtDll, listenVia = "--urls", database: shared, secret } = {}) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: publish Confab first (dotnet publish src/Confab -c Release -o artifacts/confab)`);
   if (d1Url) await resetD1();
-  const database = postgres ? newPostgresDatabase() : null;
+  const database = shared ?? (postgres ? newPostgresDatabase() : null);
   const folder = mkdtempSync(join(tmpdir(), "confab-clients-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -70,7 +71,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
     ...process.env,
     ASPNETCORE_ENVIRONMENT: "Production",
     DATABASE_PATH: join(folder, "confab.db"),
-    SECRET_KEY_BASE: randomBytes(48).toString("base64"),
+    SECRET_KEY_BASE: secret ?? randomBytes(48).toString("base64"),
     Logging__LogLevel__Default: "Warning",
     // Every test user signs up and logs in from 127.0.0.1: the per-IP limits would stop a suite, not an attacker.
     // (The limits themselves are tested in tests/Confab.Tests/Security.)
@@ -133,7 +134,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
     close: async () => {
       await stop("SIGKILL");
       rmSync(folder, { recursive: true, force: true });
-      database?.drop();
+      if (!shared) database?.drop();
     },
   };
 }

@@ -23,7 +23,8 @@ namespace Confab.Web.Chat;
 /// </remarks>
 public sealed class ServerRoomLink(
     Room room, MessageAuthor me, ChatStore store, MessageActions actions, MemberActions members, RoomMembers roster, ReadState reads,
-    IPubSub pubSub, IPresence presence, RoomActivity activity, CircuitConnection circuit, TimeProvider time, RealtimeOptions options) : IRoomLink
+    IPubSub pubSub, IPresence presence, RoomActivity activity, RoomEventStream stream, CircuitConnection circuit, TimeProvider time, RealtimeOptions options)
+    : IRoomLink
 {
     private static readonly TimeSpan OnlineEvery = TimeSpan.FromSeconds(1);
 
@@ -48,7 +49,7 @@ public sealed class ServerRoomLink(
 
     public async Task<LatestMessages> ReadLatestAsync(int limit)
     {
-        var snapshot = await store.ReadRoomAsync(room.Id, lastSeq: null, limit, limit);
+        var snapshot = await stream.ReadRoomAsync(room, lastSeq: null, limit, limit);
         return new LatestMessages(snapshot.Messages, snapshot.LastSeq);
     }
 
@@ -304,10 +305,10 @@ public sealed class ServerRoomLink(
 /// <summary>The server's room links: one per open room page, over the circuit's services.</summary>
 public sealed class ServerRoomLinks(
     ChatStore store, MessageActions actions, MemberActions members, RoomMembers roster, ReadState reads, IPubSub pubSub, IPresence presence,
-    RoomActivity activity, CircuitConnection circuit, TimeProvider time, IOptions<RealtimeOptions> options) : IRoomLinks
+    RoomActivity activity, RoomEventStream stream, CircuitConnection circuit, TimeProvider time, IOptions<RealtimeOptions> options) : IRoomLinks
 {
     public IRoomLink Open(Room room, MessageAuthor me, string? socketToken) =>
-        new ServerRoomLink(room, me, store, actions, members, roster, reads, pubSub, presence, activity, circuit, time, options.Value);
+        new ServerRoomLink(room, me, store, actions, members, roster, reads, pubSub, presence, activity, stream, circuit, time, options.Value);
 }
 
 /// <summary>

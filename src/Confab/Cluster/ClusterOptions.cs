@@ -1,0 +1,28 @@
+namespace Confab.Cluster;
+
+/// <summary>
+/// How this node joins a cluster. Bound from <c>Confab:Cluster</c>; the backplane itself is on when
+/// <c>Redis:Configuration</c> is set (<see cref="RedisConfiguration"/>).
+/// </summary>
+public sealed class ClusterOptions
+{
+    public const string Section = "Confab:Cluster";
+
+    /// <summary>
+    /// This node's name in logs, metrics and <c>/readyz</c>, and on what it publishes. Default: the host name and the
+    /// process id (<c>web-1-4242</c>), unique among nodes that run at once.
+    /// </summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>
+    /// StackExchange.Redis's configuration string (<c>Redis:Configuration</c>, environment <c>Redis__Configuration</c>),
+    /// e.g. <c>redis.internal:6379,password=...</c>. Unset: one node, nothing leaves the process.
+    /// </summary>
+    public string? RedisConfiguration { get; set; }
+
+    /// <summary>
+    /// How often each room's newest seq in the database is compared with what this node delivered, so that events whose
+    /// publish was lost in a room that then fell silent still arrive. Default 2 s.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Text.Json;
+using Confab.Api;
+using Confab.Messages;
+using Confab.Realtime;
+using Confab.Rooms;
+using Confab.Telemetry;
+using Confab.Web.Chat;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Confab.Cluster;
+
+/// <summary>
+/// Carries room events between nodes over Redis pub/sub, when <c>Redis:Configuration</c> is set: every event this node
+/// commits is published on <see cref="RoomEventsChannel"/> once it is stored, and every other node's is handed to this
+/// node's <see cref="RoomEventStream"/>, whose per-room sequencers deliver each once, in seq order.
+/// </summary>
+/// <remarks>
+/// <para>Pub/sub may lose a message (a reconnect, a restart); the database never does. A lost event shows as a gap when
+/// the room's next event arrives, and the sequencer reads what is missing from the database. A room that falls silent
+/// after a loss (or after its node died between commit and publish) is found by the sweep: every
+/// <see cref="ClusterOptions.SweepInterval"/>, and at once when the subscription reconnects, each room's newest seq in the
+/// database is compared with what this node delivered.</para>
+/// <para>Publishing never waits: a node whose Redis is down commits and acknowledges as before, and the others catch up
+/// from the database.</para>
+/// </remarks>
+public sealed partial class RedisBackplane(
+    IOptions<ClusterOptions> options, NodeIdentity node, MessageLog log, RoomEventStream stream, TimeProvider time, ConfabMetrics metrics,
+    ILogger<RedisBackplane> logger) : IHostedService, IAsyncDisposable
+{
+    /// <summary>The pub/sub channel of every room's events.</summary>
+    public static readonly RedisChannel RoomEventsChannel = RedisChannel.Literal("confab:room-events");
+
+    private ConnectionMultiplexer? redis;
+    private ChannelMessageQueue? queue;
+    private CancellationTokenSource? stopping;
+    private Task? sweeping;
+
+    /// <summary>Whether Redis is configured (a cluster) at all.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(options.Value.RedisConfiguration);
+
+    /// <summary>Whether Redis answers now (for <c>/readyz</c>).</summary>
+    public bool IsConnected => redis?.IsConnected ?? false;
+
+    /// <summary>The connection, once started (the cluster's other parts share it).</summary>
+    public IConnectionMultiplexer? Connection => redis;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var configuration = ConfigurationOptions.Parse(options.Value.RedisConfiguration!);
+        // Start (and keep running) while Redis is away: it reconnects by itself, and the database covers the meantime.
+        configuration.AbortOnConnectFail = false;
+        configuration.ClientName = node.Id;
+        redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+        redis.ConnectionRestored += OnConnectionRestored;
+        redis.ConnectionFailed += OnConnectionFailed;
+        queue = await redis.GetSubscriber().SubscribeAsync(RoomEventsChannel);
+        // One message at a time, in the order Redis sent them: most events then arrive in order and need no repair.
+        queue.OnMessage(OnMessage);
+        log.Committed += Publish;
+        stopping = new CancellationTokenSource();
+        sweeping = SweepAsync(stopping.Token);
+        LogStarted(logger, node.Id, redis.IsConnected);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (redis is null)
+        {
+            return;
+        }
+
+        log.Committed -= Publish;
+        if (stopping is not null)
+        {
+            await stopping.CancelAsync();
+            await (sweeping ?? Task.CompletedTask);
+        }
+
+        if (queue is not null)
+        {
+            await queue.UnsubscribeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        stopping?.Dispose();
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    // On the message log's writer, after each commit: never waits (fire and forget; Redis queues while it reconnects).
+    private void Publish(IReadOnlyList<CommittedEvent> committed)
+    {
+        var subscriber = redis!.GetSubscriber();
+        foreach (var change in committed)
+        {
+            try
+            {
+                subscriber.Publish(RoomEventsChannel, BackplaneEnvelope.Write(node.Id, change.Room, change.Event, change.Payload), CommandFlags.FireAndForget);
+                metrics.BackplaneEvent("published");
+            }
+            catch (RedisException e)
+            {
+                // The others find it in the database (their sweep, or the room's next event).
+                metrics.BackplaneEvent("publish_failed");
+                LogPublishFailed(logger, e);
+            }
+        }
+    }
+
+    private void OnMessage(ChannelMessage message)
+    {
+        BackplaneEnvelope.Event? received;
+        try
+        {
+            received = BackplaneEnvelope.Read((byte[])message.Message!);
+        }
+        catch (JsonException e)
+        {
+            metrics.BackplaneEvent("unreadable");
+            LogUnreadable(logger, e);
+            return;
+        }
+
+        if (received is null || received.Node == node.Id)
+        {
+            return; // this node's own: delivered when committed
+        }
+
+        metrics.BackplaneEvent("received");
+        stream.ReceiveRemote(received.Room, received.Name, received.Payload);
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        LogRestored(logger, e.ConnectionType, e.EndPoint);
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            // What was published while the subscription was down is lost to this node: read it from the database.
+            _ = CatchUpAsync(CancellationToken.None);
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
+        LogConnectionFailed(logger, e.ConnectionType, e.EndPoint, e.FailureType, e.Exception);
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await CatchUpAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await stream.CatchUpAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is Storage.StorageException or TimeoutException)
+        {
+            LogSweepFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Node {NodeId} joined the cluster over Redis (connected now: {Connected}).")]
+    private static partial void LogStarted(ILogger logger, string nodeId, bool connected);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Publishing a room event to Redis failed; other nodes read it from the database.")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Error, Message = "A message on the room events channel could not be read.")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "Redis {ConnectionType} connection to {EndPoint} lost ({FailureType}); reconnecting.")]
+    private static partial void LogConnectionFailed(
+        ILogger logger, ConnectionType connectionType, System.Net.EndPoint? endPoint, ConnectionFailureType failureType, Exception? exception);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "Redis {ConnectionType} connection to {EndPoint} restored.")]
+    private static partial void LogRestored(ILogger logger, ConnectionType connectionType, System.Net.EndPoint? endPoint);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Comparing the rooms' newest events with the database failed; trying again at the next sweep.")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// A room event as it travels between nodes: <c>{"node": "web-1-4242", "room": {...}, "event": "new_message",
+/// "payload": {...}}</c>, the room as the API writes it and the payload as sockets receive it.
+/// </summary>
+public static class BackplaneEnvelope
+{
+    public sealed record Event(string Node, Room Room, string Name, IRoomEvent Payload);
+
+    public static byte[] Write(string node, Room room, string name, IRoomEvent payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", node);
+            writer.WritePropertyName("room");
+            JsonSerializer.Serialize(writer, room, ConfabJsonContext.Default.Room);
+            writer.WriteString("event", name);
+            writer.WritePropertyName("payload");
+            RoomEventJson.Write(writer, payload);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The event, or null for an event this version does not know (a newer node's).</summary>
+    public static Event? Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        var name = root.GetProperty("event").GetString() ?? throw new JsonException("The envelope has no event name.");
+        var payload = RoomEvents.Read(name, root.GetProperty("payload"));
+        if (payload is null)
+        {
+            return null;
+        }
+
+        var room = root.GetProperty("room").Deserialize(ConfabJsonContext.Default.Room) ?? throw new JsonException("The envelope has no room.");
+        // A message's room is not part of its JSON: it is the envelope's.
+        payload = payload switch
+        {
+            Message message => message with { RoomId = room.Id },
+            MessageUpdated updated => updated with { Message = updated.Message with { RoomId = room.Id } },
+            _ => payload,
+        };
+        return new Event(root.GetProperty("node").GetString() ?? throw new JsonException("The envelope has no node."), room, name, payload);
+    }
+}

@@ -1,0 +1,115 @@
+// Three Confab nodes on one PostgreSQL and one Redis, official phoenix clients spread over them in one room: every
+// client receives every committed event exactly once, in seq order, whichever node committed it; and still does when
+// Redis loses messages (its pub/sub connections killed, or Redis stopped and started again empty) in the middle of a
+// burst of sends from clients on every node.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { newUser, roomEvents } from "../support/server.mjs";
+import { startCluster } from "../support/cluster.mjs";
+import { connect, disconnectAll, eventually } from "../support/phoenix.mjs";
+
+const roomEventNames = [
+  "new_message", "message_updated", "message_deleted", "reaction_added", "reaction_removed",
+  "member_added", "member_updated", "member_removed", "room_updated",
+];
+
+let cluster;
+before(async () => {
+  cluster = await startCluster(3, { env: { Confab__Messages__RateLimitCount: "100000" } });
+});
+after(async () => {
+  disconnectAll();
+  await cluster?.close();
+});
+
+/** A client on one node that records every room event it is sent, duplicates included, in the order it got them. */
+async function listener(node, user, room) {
+  const received = [];
+  const socket = connect(node, { token: user.token });
+  const channel = socket.channel(`room:${room}`, {});
+  for (const name of roomEventNames) channel.on(name, (payload) => received.push(payload.seq));
+  const joined = await new Promise((ok, fail) =>
+    channel.join().receive("ok", ok).receive("error", (e) => fail(new Error(JSON.stringify(e)))),
+  );
+  return { user, node, channel, received, from: joined.last_seq };
+}
+
+/** Sends `count` messages with client_ids, each retried until acknowledged; resolves with their seqs. */
+async function send(client, count, tag) {
+  const seqs = [];
+  for (let n = 0; n < count; n++) {
+    const clientId = `${tag}-${client.user.username}-${n}`;
+    for (;;) {
+      const reply = await new Promise((ok) =>
+        client.channel
+          .push("new_message", { content: clientId, client_id: clientId }, 5000)
+          .receive("ok", ok)
+          .receive("error", () => ok(null))
+          .receive("timeout", () => ok(null)),
+      );
+      if (reply) {
+        seqs.push(reply.seq);
+        break;
+      }
+      await sleep(50);
+    }
+  }
+  return seqs;
+}
+
+/** Every client ends with exactly the room's events after its join, in seq order, each once. */
+async function assertEveryClientHasEveryEvent(clients, room, within = 20_000) {
+  const events = await roomEvents(cluster.nodes[0], clients[0].user, room);
+  const last = events.at(-1).payload.seq;
+  assert.deepEqual(events.map((e) => e.payload.seq), Array.from({ length: last }, (_, i) => i + 1), "the room's seqs are 1..N");
+  for (const client of clients) {
+    const expected = Array.from({ length: last - client.from }, (_, i) => client.from + i + 1);
+    await eventually(() => client.received.length >= expected.length, within, `${client.user.username}'s events up to ${last}`);
+    assert.deepEqual(client.received, expected, `${client.user.username} on ${client.node.url} got each event once, in order`);
+  }
+  return last;
+}
+
+async function clientsIn(room, tag) {
+  const users = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => newUser(cluster.nodes[i % 3], `${tag}-user${i}`)));
+  // Members first (a member_added each), so that every listener's view starts after them.
+  const clients = [];
+  for (const [i, user] of users.entries()) clients.push(await listener(cluster.nodes[i % 3], user, room));
+  const first = Math.min(...clients.map((c) => c.from));
+  // Each listener joined at some seq; events after it reach it however they were committed.
+  return { clients, first };
+}
+
+test("three nodes: every client gets every committed event once, in seq order, whichever node committed it", async () => {
+  const { clients } = await clientsIn("general", "a");
+  const acked = await Promise.all(clients.map((client) => send(client, 20, "steady")));
+  assert.equal(acked.flat().length, 120);
+  assert.equal(new Set(acked.flat()).size, 120, "every acknowledged seq is distinct");
+  await assertEveryClientHasEveryEvent(clients, "general");
+});
+
+test("Redis's pub/sub connections killed during a burst: the nodes read what they missed from the database", async () => {
+  const { clients } = await clientsIn("tech-talk", "b");
+  const sending = Promise.all(clients.map((client) => send(client, 40, "killed")));
+  await sleep(300);
+  const killed = Number(cluster.redis.cli("CLIENT", "KILL", "TYPE", "pubsub"));
+  assert.ok(killed >= 3, `every node's subscription was killed (${killed})`);
+  await sending;
+  await assertEveryClientHasEveryEvent(clients, "tech-talk");
+});
+
+test("Redis stopped for 10 s and started again empty during a burst: nothing is lost, and live delivery resumes", async () => {
+  const { clients } = await clientsIn("random", "c");
+  const sending = Promise.all(clients.map((client) => send(client, 30, "outage")));
+  await sleep(300);
+  await cluster.redis.stop();
+  await sleep(10_000);
+  await cluster.redis.start();
+  await sending;
+  await assertEveryClientHasEveryEvent(clients, "random", 30_000);
+  // And live again through Redis: a message from node 0 reaches a client on node 2.
+  const before = clients[2].received.length;
+  await send(clients[0], 1, "after");
+  await eventually(() => clients[2].received.length === before + 1, 10_000, "a message after the outage");
+});
