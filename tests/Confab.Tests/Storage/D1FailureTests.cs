@@ -113,7 +113,8 @@ public sealed class D1FailureTests
     [InlineData("D1", null, "Storage:D1:BaseUrl is required when Storage:Provider is D1")]
     [InlineData("D1", "d1.internal", "Storage:D1:BaseUrl must be an absolute http:// or https:// URL")]
     [InlineData("D1", "https://api.cloudflare.com/client/v4/accounts/a/d1/database/b", "Storage:D1:Token is required")]
-    [InlineData("Postgres", null, "Storage:Provider")]
+    [InlineData("Postgres", null, "ConnectionStrings:Postgres (environment ConnectionStrings__Postgres) is required when Storage:Provider is Postgres")]
+    [InlineData("Foo", null, "it must be one of Sqlite, D1, Postgres")]
     public async Task A_bad_storage_setting_stops_the_server_with_a_message_naming_it(string provider, string? baseUrl, string expected)
     {
         using var folder = TempFolder.Create();
