@@ -5,9 +5,9 @@
 # SECONDS_SENDING=5 sends for 5 s instead of 30 (to try the script).
 # On SQLite (the default), a fresh file:   bash bench/scenarios/d.sh
 # On PostgreSQL, a fresh database in a throwaway cluster (lib.sh: STORAGE=postgres creates one in $CONFAB_POSTGRES's):
-#   tests/postgres/local-postgres.sh env STORAGE=postgres bash bench/scenarios/d.sh
-# That cluster runs with fsync=off (commits do not wait for the disk), where SQLite commits with synchronous=FULL: to
-# measure durable commits on PostgreSQL, point CONFAB_POSTGRES at a server with fsync on.
+#   POSTGRES_DURABLE=1 tests/postgres/local-postgres.sh env STORAGE=postgres bash bench/scenarios/d.sh
+# POSTGRES_DURABLE=1 keeps fsync on (every commit waits for the disk, as SQLite's synchronous=FULL does); without it
+# the throwaway cluster runs as the tests run it, with fsync off.
 source "$(dirname "$0")/lib.sh"
 build
 start_server 100 10 "$@"

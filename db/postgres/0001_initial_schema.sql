@@ -7,7 +7,7 @@
 --   * max(a, b) and min(a, b) with two arguments (SQLite's scalar forms; PostgreSQL's GREATEST and LEAST);
 --   * changes(): the rows changed by the statement before, in this transaction. Triggers on the tables whose changes
 --     a later statement asks about set it (confab.changes), one per table and operation, with the statement's
---     transition table (see confab_count_changes).
+--     transition table (see confab_count_changes); only where asked, since each costs about as much as the change.
 --   * json_each over an array of integers (0005_team_chat.sql).
 -- Usernames and emails compare in any case, as SQLite's COLLATE NOCASE does: citext. PostgresExecutor sends text
 -- parameters untyped, so that `username = $1` is citext's comparison and not text's.
@@ -64,8 +64,8 @@ CREATE TABLE messages (
 CREATE UNIQUE INDEX messages_user_id_client_id ON messages (user_id, client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX messages_user_id ON messages (user_id);
 
-CREATE TRIGGER messages_inserted AFTER INSERT ON messages REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION confab_count_changes();
+-- No trigger on inserts of messages: nothing asks changes() after a post, and a trigger with a transition table more
+-- than doubled what a post costs PostgreSQL (bench/RESULTS.md, scenario D on PostgreSQL).
 CREATE TRIGGER messages_updated AFTER UPDATE ON messages REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION confab_count_changes();
 CREATE TRIGGER rooms_updated AFTER UPDATE ON rooms REFERENCING NEW TABLE AS changed

@@ -8,7 +8,8 @@
 #
 # Needs PostgreSQL's server binaries (Debian: the postgresql package, /usr/lib/postgresql/<version>/bin). PostgreSQL
 # refuses to run as root, so as root the server runs as the postgres user (runuser); the command runs as the caller.
-# fsync is off: the cluster is deleted afterwards, and tests gain nothing from waiting for the disk.
+# fsync is off: the cluster is deleted afterwards, and tests gain nothing from waiting for the disk. Benchmarks of
+# durable commits set POSTGRES_DURABLE=1 (fsync and full-page writes on, PostgreSQL's defaults).
 set -uo pipefail
 
 bin=${POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -32,6 +33,9 @@ if ! "${as_server[@]}" "$bin/initdb" -D "$state/data" -U postgres -A trust --no-
   exit 1
 fi
 
+durability="-c fsync=off -c full_page_writes=off"
+[ "${POSTGRES_DURABLE:-0}" = 1 ] && durability="-c fsync=on -c full_page_writes=on"
+
 stop() {
   "${as_server[@]}" "$bin/pg_ctl" -D "$state/data" -m immediate stop >/dev/null 2>&1
   rm -rf "$state"
@@ -39,7 +43,7 @@ stop() {
 trap stop EXIT
 
 if ! "${as_server[@]}" "$bin/pg_ctl" -D "$state/data" -l "$state/postgres.log" -w -t 60 start \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$state -c fsync=off -c full_page_writes=off -c max_connections=400" >/dev/null; then
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$state $durability -c max_connections=400" >/dev/null; then
   cat "$state/postgres.log" >&2
   echo "local-postgres: PostgreSQL did not start" >&2
   exit 1

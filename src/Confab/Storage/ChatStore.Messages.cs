@@ -21,40 +21,101 @@ public sealed partial class ChatStore
     /// <summary>
     /// Inserts one message with the room's next <c>seq</c>, computed inside the transaction that commits it.
     /// With a <c>client_id</c> the sender already used, nothing is inserted (<see cref="SqlResult.Changes"/> 0).
-    /// No <c>RETURNING</c> on SQLite: it cost as much as the insert itself. The new row's id is
-    /// <see cref="SqlResult.LastRowId"/> (on PostgreSQL, which has no such meta, from <c>RETURNING id</c>); its seq is read
-    /// by <see cref="RoomChangeBatch"/>. Seven parameters.
+    /// No <c>RETURNING</c>: it cost SQLite as much as the insert itself. The new row's id is
+    /// <see cref="SqlResult.LastRowId"/>; its seq is read by <see cref="RoomChangeBatch"/>. Seven parameters. (PostgreSQL
+    /// inserts a group commit's posts together: <see cref="InsertMessages"/>.)
     /// </summary>
     public static SqlStatement InsertMessage(
-        long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null, string? mentions = null,
-        SqlDialect dialect = SqlDialect.Sqlite) =>
+        long roomId, long userId, string content, string? clientId, string insertedAt, long? replyToId = null, string? mentions = null) =>
         new(
-            dialect == SqlDialect.Postgres ? InsertMessageSql + " RETURNING id" : InsertMessageSql,
+            $"""
+            INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
+            VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+            """,
             roomId, userId, content, clientId, insertedAt, replyToId, mentions);
 
-    private const string InsertMessageSql =
-        $"""
-        INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
-        VALUES (?1, ?2, {NextSeq}, ?3, ?4, ?5, ?6, ?7)
-        ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-        """;
+    /// <summary>
+    /// PostgreSQL only: a run of consecutive posts as one statement (<see cref="RoomChangeBatch"/>), their rows as one JSON
+    /// parameter. Posts whose client_id was stored before are left out; the rest take their rooms' next seqs in the order
+    /// given, and their mention rows are inserted with them. Answers the rows stored: <c>id, room_id, seq, user_id,
+    /// client_id</c>. The rooms' rows must be locked (<see cref="LockRooms"/>), and a client_id must not repeat in a run.
+    /// </summary>
+    public static SqlStatement InsertMessages(IReadOnlyList<PostMessage> posts, string insertedAt)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(posts.Count * 128);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < posts.Count; i++)
+            {
+                var post = posts[i];
+                writer.WriteStartObject();
+                writer.WriteNumber("ord", i);
+                writer.WriteNumber("room_id", post.Room.Id);
+                writer.WriteNumber("user_id", post.Actor.Id);
+                writer.WriteString("content", post.Content);
+                writer.WriteString("client_id", post.ClientId);
+                if (post.ReplyTo is { } reply)
+                {
+                    writer.WriteNumber("reply_to_id", reply.Id);
+                }
+
+                if (post.Mentions.Count > 0)
+                {
+                    writer.WriteString("mentions", Messages.Mentions.Format(post.Mentions));
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return new SqlStatement(
+            $"""
+            WITH given AS (
+                SELECT * FROM json_to_recordset(?1::json)
+                    AS v (ord int, room_id bigint, user_id bigint, content text, client_id text, reply_to_id bigint, mentions text)),
+            fresh AS (
+                SELECT g.*, row_number() OVER (PARTITION BY g.room_id ORDER BY g.ord) AS k FROM given g
+                WHERE g.client_id IS NULL OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = g.user_id AND m.client_id = g.client_id)),
+            last AS (
+                SELECT r.room_id, max((SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = r.room_id),
+                                      (SELECT COALESCE(MAX(seq), 0) FROM room_events WHERE room_id = r.room_id)) AS seq
+                FROM (SELECT DISTINCT room_id FROM fresh) AS r),
+            inserted AS (
+                INSERT INTO messages (room_id, user_id, seq, content, client_id, inserted_at, reply_to_id, mentions)
+                SELECT f.room_id, f.user_id, l.seq + f.k, f.content, f.client_id, ?2, f.reply_to_id, f.mentions
+                FROM fresh f JOIN last l ON l.room_id = f.room_id ORDER BY f.ord
+                RETURNING id, room_id, seq, user_id, client_id, mentions),
+            mentioned AS (
+                INSERT INTO message_mentions (user_id, room_id, seq, message_id)
+                SELECT j.value, i.room_id, i.seq, i.id FROM inserted i, json_each(i.mentions) AS j WHERE i.mentions IS NOT NULL)
+            SELECT id, room_id, seq, user_id, client_id FROM inserted
+            """,
+            System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan),
+            insertedAt);
+    }
 
     /// <summary>
-    /// The mention rows of the message just inserted (<paramref name="mentions"/>: a JSON array of user ids), only when
-    /// the insert before it stored one (not for a repeated client_id). That message is the room's newest: it took the
-    /// room's next seq.
+    /// The mention rows of the message just inserted (<paramref name="mentions"/>: a JSON array of user ids): it is the
+    /// room's newest, having taken the room's next seq, by its author with its client_id. When the insert stored
+    /// nothing (a repeated client_id), that newest message is the original or another one: the original already has
+    /// these rows, and another does not match. No <c>changes()</c>: on PostgreSQL it would need a trigger on every post.
     /// </summary>
-    public static SqlStatement InsertMentions(long roomId, string mentions) =>
+    public static SqlStatement InsertMentions(long roomId, long userId, string? clientId, string mentions) =>
         new(
             """
             INSERT INTO message_mentions (user_id, room_id, seq, message_id)
-            SELECT j.value, ?1, m.seq, m.id FROM json_each(?2) AS j
+            SELECT j.value, ?1, m.seq, m.id FROM json_each(?4) AS j
             JOIN messages m ON m.room_id = ?1 AND m.seq = (SELECT MAX(seq) FROM messages WHERE room_id = ?1)
-            WHERE changes() = 1
+            WHERE m.user_id = ?2 AND COALESCE(m.client_id, '') = COALESCE(?3, '')
+            ON CONFLICT DO NOTHING
             """,
-            roomId, mentions);
+            roomId, userId, clientId, mentions);
 
-    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?, string?, SqlDialect)"/>
+    /// <inheritdoc cref="InsertMessage(long, long, string, string?, string, long?, string?)"/>
     public static SqlStatement InsertMessage(long roomId, long userId, string content, string? clientId, DateTimeOffset now) =>
         InsertMessage(roomId, userId, content, clientId, DbTime.ToText(now));
 

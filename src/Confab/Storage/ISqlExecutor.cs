@@ -42,7 +42,7 @@ public enum SqlDialect
 
     /// <summary>
     /// PostgreSQL: writers run at once, so a group commit locks the rows of the rooms it writes before it reads their
-    /// seqs; an insert reports its row id only through <c>RETURNING id</c>.
+    /// seqs; a statement costs it much more than a row, so a group commit's consecutive posts are one statement.
     /// </summary>
     Postgres,
 }

@@ -33,7 +33,16 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
     public PostgresExecutor(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        dataSource = NpgsqlDataSource.Create(connectionString);
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (settings.MaxAutoPrepare == 0)
+        {
+            // ChatStore's SQL is a fixed set of texts, run again and again: each connection keeps them prepared instead of
+            // PostgreSQL parsing and planning every statement of every group commit (bench/RESULTS.md, scenario D).
+            settings.MaxAutoPrepare = 128;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
     }
 
     public SqlDialect Dialect => SqlDialect.Postgres;

@@ -15,14 +15,20 @@ namespace Confab.Storage;
 /// A failed batch rolls back whole, its reads included, so seq stays gap-free.</para>
 /// <para>On PostgreSQL, where writers (several nodes) run at once, the batch first locks its rooms' rows, in id order
 /// (so two batches never wait on each other in a circle), and reads the last seqs in the next statement, which sees
-/// whatever another writer committed before it let go: SQLite's single writer needs no lock.</para>
-/// <para>Statements: <see cref="StatementsOf"/> per change, plus one per <see cref="SqlStatement.MaxParameters"/> distinct
-/// rooms (two on PostgreSQL).</para>
+/// whatever another writer committed before it let go: SQLite's single writer needs no lock. And there, consecutive posts
+/// are one statement (<see cref="ChatStore.InsertMessages"/>): a statement costs PostgreSQL far more than a row, where
+/// SQLite's prepared statements cost it little. A repeated client_id within the batch is then left out here.</para>
+/// <para>Statements: <see cref="StatementsOf"/> per change (on PostgreSQL, one per run of posts), plus one per
+/// <see cref="SqlStatement.MaxParameters"/> distinct rooms (two on PostgreSQL).</para>
 /// </remarks>
 public sealed class RoomChangeBatch
 {
-    private readonly List<SqlStatement> statements;
+    // Each change's statements, in order; on PostgreSQL a run of consecutive posts is one (a Run).
+    private readonly List<Part> parts;
     private readonly List<RoomChange> changes;
+    // Per change: the index of its first part; -1 for a post left out (its client_id repeats one earlier in the batch).
+    private readonly List<int> firstPart;
+    private readonly HashSet<(long User, string ClientId)> clientIds = [];
     private readonly List<long> rooms = [];
     private readonly HashSet<long> seen = [];
     private readonly string now;
@@ -32,9 +38,15 @@ public sealed class RoomChangeBatch
     {
         this.now = now;
         this.dialect = dialect;
-        statements = new List<SqlStatement>(capacity);
+        parts = new List<Part>(capacity);
         changes = new List<RoomChange>(capacity);
+        firstPart = new List<int>(capacity);
     }
+
+    /// <summary>One statement of the batch, or (PostgreSQL) a run of consecutive posts, by their indexes in the batch.</summary>
+    private sealed record Part(SqlStatement? Statement, List<int>? Posts);
+
+    private void AddStatement(SqlStatement statement) => parts.Add(new Part(statement, null));
 
     public int Count => changes.Count;
 
@@ -57,55 +69,72 @@ public sealed class RoomChangeBatch
     {
         var room = change.Room.Id;
         var actor = change.Actor.Id;
+        firstPart.Add(parts.Count);
         switch (change)
         {
+            case PostMessage post when dialect == SqlDialect.Postgres:
+                if (post.ClientId is { } clientId && !clientIds.Add((actor, clientId)))
+                {
+                    firstPart[^1] = -1; // the same send twice in one batch: the first one stores it
+                }
+                else if (parts.Count > 0 && parts[^1].Posts is { } run)
+                {
+                    firstPart[^1] = parts.Count - 1;
+                    run.Add(changes.Count);
+                }
+                else
+                {
+                    parts.Add(new Part(null, [changes.Count]));
+                }
+
+                break;
             case PostMessage post:
                 var mentions = post.Mentions.Count > 0 ? Messages.Mentions.Format(post.Mentions) : null;
-                statements.Add(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id, mentions, dialect));
+                AddStatement(ChatStore.InsertMessage(room, actor, post.Content, post.ClientId, now, post.ReplyTo?.Id, mentions));
                 if (mentions is not null)
                 {
-                    statements.Add(ChatStore.InsertMentions(room, mentions));
+                    AddStatement(ChatStore.InsertMentions(room, actor, post.ClientId, mentions));
                 }
 
                 break;
             case EditMessage edit:
-                statements.Add(ChatStore.UpdateContent(edit.MessageId, room, actor, edit.Content, now));
-                statements.Add(ChatStore.InsertEvent(room, RoomEventNames.MessageUpdated, edit.MessageId, actor, null, now));
-                statements.Add(ChatStore.SelectMessage(edit.MessageId));
-                statements.Add(ChatStore.SelectReactions(edit.MessageId));
+                AddStatement(ChatStore.UpdateContent(edit.MessageId, room, actor, edit.Content, now));
+                AddStatement(ChatStore.InsertEvent(room, RoomEventNames.MessageUpdated, edit.MessageId, actor, null, now));
+                AddStatement(ChatStore.SelectMessage(edit.MessageId));
+                AddStatement(ChatStore.SelectReactions(edit.MessageId));
                 break;
             case DeleteMessage delete:
-                statements.Add(ChatStore.Tombstone(delete.MessageId, room, delete.AnyAuthor ? null : actor, now));
-                statements.Add(ChatStore.InsertEvent(room, RoomEventNames.MessageDeleted, delete.MessageId, actor, null, now));
-                statements.Add(ChatStore.DeleteReactionsOfDeleted(delete.MessageId));
+                AddStatement(ChatStore.Tombstone(delete.MessageId, room, delete.AnyAuthor ? null : actor, now));
+                AddStatement(ChatStore.InsertEvent(room, RoomEventNames.MessageDeleted, delete.MessageId, actor, null, now));
+                AddStatement(ChatStore.DeleteReactionsOfDeleted(delete.MessageId));
                 break;
             case ChangeReaction reaction:
-                statements.Add(reaction.Add
+                AddStatement(reaction.Add
                     ? ChatStore.InsertReaction(reaction.MessageId, room, reaction.Emoji, actor, now)
                     : ChatStore.DeleteReaction(reaction.MessageId, room, reaction.Emoji, actor));
-                statements.Add(ChatStore.InsertEvent(
+                AddStatement(ChatStore.InsertEvent(
                     room, reaction.Add ? RoomEventNames.ReactionAdded : RoomEventNames.ReactionRemoved, reaction.MessageId, actor, reaction.Emoji, now));
                 break;
             case AddMember add:
-                statements.Add(ChatStore.InsertMember(room, add.Member.Id, add.Role, now));
-                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberAdded, actor, add.Member.Id, add.Role, now));
+                AddStatement(ChatStore.InsertMember(room, add.Member.Id, add.Role, now));
+                AddStatement(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberAdded, actor, add.Member.Id, add.Role, now));
                 break;
             case SetMemberRole set:
-                statements.Add(ChatStore.UpdateRole(room, set.Member.Id, set.Role));
-                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberUpdated, actor, set.Member.Id, set.Role, now));
+                AddStatement(ChatStore.UpdateRole(room, set.Member.Id, set.Role));
+                AddStatement(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberUpdated, actor, set.Member.Id, set.Role, now));
                 break;
             case RemoveMember remove:
-                statements.Add(ChatStore.DeleteMember(room, remove.Member.Id));
-                statements.Add(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberRemoved, actor, remove.Member.Id, null, now));
+                AddStatement(ChatStore.DeleteMember(room, remove.Member.Id));
+                AddStatement(ChatStore.InsertRoomEvent(room, RoomEventNames.MemberRemoved, actor, remove.Member.Id, null, now));
                 if (remove.Ban)
                 {
-                    statements.Add(ChatStore.InsertBan(room, remove.Member.Id, actor, now));
+                    AddStatement(ChatStore.InsertBan(room, remove.Member.Id, actor, now));
                 }
 
                 break;
             case SetSlowMode slow:
-                statements.Add(ChatStore.UpdateSlowMode(room, slow.Seconds));
-                statements.Add(ChatStore.InsertRoomEvent(
+                AddStatement(ChatStore.UpdateSlowMode(room, slow.Seconds));
+                AddStatement(ChatStore.InsertRoomEvent(
                     room, RoomEventNames.RoomUpdated, actor, null, slow.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), now));
                 break;
             default:
@@ -122,7 +151,7 @@ public sealed class RoomChangeBatch
     /// <summary>The batch: the rooms' last seqs, then each change's statements in the order added.</summary>
     public IReadOnlyList<SqlStatement> Statements()
     {
-        var all = new List<SqlStatement>(Leading + statements.Count);
+        var all = new List<SqlStatement>(Leading + parts.Count);
         if (dialect == SqlDialect.Postgres)
         {
             rooms.Sort();
@@ -139,7 +168,11 @@ public sealed class RoomChangeBatch
             all.Add(ChatStore.LastSeqs(some));
         }
 
-        all.AddRange(statements);
+        foreach (var part in parts)
+        {
+            all.Add(part.Statement ?? ChatStore.InsertMessages(part.Posts!.Select(i => (PostMessage)changes[i]).ToList(), now));
+        }
+
         return all;
     }
 
@@ -151,9 +184,9 @@ public sealed class RoomChangeBatch
     public CommittedChange?[] Read(IReadOnlyList<SqlResult> results, DateTime insertedAt)
     {
         var leading = Leading;
-        if (results.Count != leading + statements.Count)
+        if (results.Count != leading + parts.Count)
         {
-            throw Inconsistent($"{results.Count} results for {leading + statements.Count} statements");
+            throw Inconsistent($"{results.Count} results for {leading + parts.Count} statements");
         }
 
         var lastSeq = new Dictionary<long, long>(rooms.Count);
@@ -172,12 +205,42 @@ public sealed class RoomChangeBatch
 
         var committed = new CommittedChange?[changes.Count];
         var lastId = 0L;
-        var at = leading;
+        Dictionary<int, RunResult>? runs = null;
         for (var i = 0; i < changes.Count; i++)
         {
             var change = changes[i];
+            if (firstPart[i] < 0)
+            {
+                continue; // a repeat of an earlier post of this batch: nothing
+            }
+
+            var at = leading + firstPart[i];
+            if (parts[firstPart[i]].Posts is not null)
+            {
+                runs ??= [];
+                if (!runs.TryGetValue(at, out var run))
+                {
+                    runs[at] = run = new RunResult(results[at]);
+                }
+
+                var post = (PostMessage)change;
+                if (run.Take(post) is not { } row)
+                {
+                    continue; // its client_id was stored before
+                }
+
+                if (!lastSeq.TryGetValue(post.Room.Id, out var last) || row.Seq != last + 1)
+                {
+                    throw Inconsistent($"post {i} took seq {row.Seq} in room {post.Room.Id}, after {last}");
+                }
+
+                lastSeq[post.Room.Id] = row.Seq;
+                committed[i] = new CommittedChange(RoomEventNames.NewMessage, new Message(
+                    row.Id, post.Room.Id, row.Seq, post.Content, post.Actor, insertedAt, post.ClientId) { ReplyTo = post.ReplyTo, Mentions = post.Mentions });
+                continue;
+            }
+
             var applied = change is PostMessage ? results[at] : results[at + 1];
-            var count = StatementsOf(change);
             if (applied.Changes != 0)
             {
                 if (applied.Changes != 1 || !lastSeq.TryGetValue(change.Room.Id, out var seq))
@@ -226,11 +289,49 @@ public sealed class RoomChangeBatch
                         break;
                 }
             }
-
-            at += count;
         }
 
         return committed;
+    }
+
+    /// <summary>
+    /// What a run of posts stored (<see cref="ChatStore.InsertMessages"/>): its rows by room in seq order, which is the order
+    /// of the run's posts in each room, less those whose client_id was already stored.
+    /// </summary>
+    private sealed class RunResult
+    {
+        private readonly Dictionary<long, Queue<(long Id, long Seq)>> byRoom = [];
+        private readonly HashSet<(long User, string ClientId)> stored = [];
+
+        public RunResult(SqlResult result)
+        {
+            foreach (var row in result.Rows.OrderBy(row => row.GetInt64("seq")))
+            {
+                var room = row.GetInt64("room_id");
+                if (!byRoom.TryGetValue(room, out var queue))
+                {
+                    byRoom[room] = queue = new Queue<(long, long)>();
+                }
+
+                queue.Enqueue((row.GetInt64("id"), row.GetInt64("seq")));
+                if (row.GetNullableString("client_id") is { } clientId)
+                {
+                    stored.Add((row.GetInt64("user_id"), clientId));
+                }
+            }
+        }
+
+        public (long Id, long Seq)? Take(PostMessage post)
+        {
+            if (post.ClientId is { } clientId && !stored.Contains((post.Actor.Id, clientId)))
+            {
+                return null;
+            }
+
+            return byRoom.TryGetValue(post.Room.Id, out var queue) && queue.TryDequeue(out var row)
+                ? row
+                : throw Inconsistent($"a run of posts stored fewer rows in room {post.Room.Id} than it was given");
+        }
     }
 
     private static StorageException Inconsistent(string what) =>

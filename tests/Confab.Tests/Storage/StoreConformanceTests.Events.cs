@@ -182,4 +182,26 @@ public abstract partial class StoreConformanceTests
             ["member_added", "member_added", "new_message", "new_message", "member_updated", "room_updated", "new_message", "message_deleted", "member_removed"],
             (await Store.ListEventsAfterAsync(general.Id, 0, 100).Within()).Events.Select(e => e.Event));
     }
+
+    [Fact]
+    public async Task A_repeated_post_with_mentions_adds_no_mention_to_its_original_or_to_a_newer_message()
+    {
+        var (general, alice) = await GeneralAndAliceAsync();
+        var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
+        var bob = new MessageAuthor(bobUser!.Id, "bob");
+        await Store.CommitAsync([new AddMember(general, bob, bob, "member")], Now).Within();
+        var mentioning = Post(general, alice, "hi @bob", "k1") with { Mentions = [bob.Id] };
+
+        // The retry comes while the original is the room's newest, then again after another message of alice's.
+        var first = await Store.CommitAsync([mentioning, mentioning], Now).Within();
+        var other = await PostOneAsync(general, alice, "something else");
+        var again = await Store.CommitAsync([mentioning], Now).Within();
+
+        Assert.Equal(2, ((Message)first[0]!.Payload).Seq);
+        Assert.Null(first[1]);
+        Assert.Null(again[0]);
+        Assert.Equal(3, other.Seq);
+        var (_, counts) = await Store.ReadCountsAsync(general.Id, bob.Id).Within();
+        Assert.Equal([new ReadCounts(bob.Id, 0, 2, 1)], counts); // two unread, one of them mentions him: the first
+    }
 }
