@@ -65,7 +65,11 @@ public sealed class ConfigurationTests
         var client = app.CreateClient();
 
         Assert.Equal("Healthy", await client.GetStringAsync("/healthz"));
-        Assert.Equal("Healthy", await client.GetStringAsync("/readyz"));
+        var ready = await client.GetJsonAsync("/readyz");
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", ready.GetProperty("node").GetString());
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("not configured: one node", ready.GetProperty("checks").GetProperty("redis").GetProperty("description").GetString());
     }
 
     [Fact]
@@ -73,7 +77,7 @@ public sealed class ConfigurationTests
     {
         await using var app = new ConfabFactory();
         var client = app.CreateClient();
-        Assert.Equal("Healthy", await client.GetStringAsync("/readyz"));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(app.DatabasePath)!, "confab.db*"))
@@ -84,6 +88,9 @@ public sealed class ConfigurationTests
         Directory.CreateDirectory(app.DatabasePath); // a folder where the file was: it cannot be opened
         var response = await client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var ready = await response.ReadJsonAsync();
+        Assert.Equal("Unhealthy", ready.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("The database does not answer.", ready.GetProperty("checks").GetProperty("database").GetProperty("description").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 }

@@ -10,6 +10,7 @@ namespace Confab.Api;
 /// <summary>Every JSON shape Confab reads or writes, source-generated, in snake_case (<c>inserted_at</c>, <c>client_id</c>).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, Converters = [typeof(RoomEventEntryConverter)])]
 [JsonSerializable(typeof(TokenPayload))]
+[JsonSerializable(typeof(Readiness))]
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(CredentialsRequest))]
 [JsonSerializable(typeof(UserResponse))]
@@ -73,3 +74,10 @@ public sealed record CreateRoomRequest(string? Name, string? Description, string
 public sealed record PostMessageRequest(string? Content, string? ClientId, long? ReplyTo = null);
 
 public sealed record EditMessageRequest(string? Content);
+
+/// <summary><c>/readyz</c>: the node's status (the worst of its checks), its id, and each check.</summary>
+public sealed record Readiness(string Status, string Node, IReadOnlyDictionary<string, ReadinessCheck> Checks);
+
+/// <summary>One check of <c>/readyz</c>: Healthy, Degraded (answering, and saying what is wrong) or Unhealthy.</summary>
+public sealed record ReadinessCheck(
+    string Status, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Description);

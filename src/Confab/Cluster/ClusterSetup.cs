@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace Confab.Cluster;
 
 public static class ClusterSetup
@@ -16,6 +18,22 @@ public static class ClusterSetup
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<RedisBackplane>();
         services.AddHostedService(provider => provider.GetRequiredService<RedisBackplane>());
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return services;
     }
+}
+
+/// <summary>
+/// With Redis configured: Healthy while it answers; Degraded (still ready: this node commits and delivers, and reads
+/// other nodes' events from the database at each sweep) while it does not. Without Redis: Healthy, one node.
+/// </summary>
+internal sealed class RedisHealthCheck(RedisBackplane backplane) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(
+            !backplane.Enabled ? HealthCheckResult.Healthy("not configured: one node")
+            : backplane.IsConnected ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Degraded(
+                "Redis does not answer: other nodes' events arrive from the database, at each sweep"));
 }

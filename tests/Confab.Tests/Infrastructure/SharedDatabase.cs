@@ -15,7 +15,7 @@ public static class SharedDatabase
         await using var app = new ConfabFactory(settings);
         var alice = await app.ClientForNewUserAsync("alice").Within();
 
-        Assert.Equal("Healthy", await alice.GetStringAsync("/readyz").Within());
+        Assert.Equal("Healthy", (await alice.GetJsonAsync("/readyz").Within()).GetProperty("status").GetString());
         await alice.PostJsonAsync("/api/rooms", new { name = "Night Owls", description = "Late." }, HttpStatusCode.Created).Within();
         await alice.PostJsonAsync("/api/rooms", new { name = "night owls", description = "" }, HttpStatusCode.Conflict).Within();
         var first = await alice.PostJsonAsync("/api/rooms/night-owls/messages", new { content = "hello 😀", client_id = "c1" }, HttpStatusCode.Created).Within();

@@ -104,10 +104,17 @@ test("Redis stopped for 10 s and started again empty during a burst: nothing is 
   const sending = Promise.all(clients.map((client) => send(client, 30, "outage")));
   await sleep(300);
   await cluster.redis.stop();
-  await sleep(10_000);
+  // Still ready (it commits and delivers; the others read its events from the database), and says what is wrong.
+  const redisOf = async (node) => (await (await fetch(`${node.url}/readyz`)).json()).checks.redis.status;
+  await eventually(async () => (await redisOf(cluster.nodes[1])) === "Degraded", 8_000, "node 1 to report Redis degraded");
+  const ready = await fetch(`${cluster.nodes[1].url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.equal((await ready.json()).node, "node-1");
+  await sleep(8_000);
   await cluster.redis.start();
   await sending;
   await assertEveryClientHasEveryEvent(clients, "random", 30_000);
+  await eventually(async () => (await redisOf(cluster.nodes[1])) === "Healthy", 10_000, "node 1 to report Redis healthy again");
   // And live again through Redis: a message from node 0 reaches a client on node 2.
   const before = clients[2].received.length;
   await send(clients[0], 1, "after");
