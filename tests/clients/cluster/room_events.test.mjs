@@ -1,11 +1,12 @@
 // Three Confab nodes on one PostgreSQL and one Redis, official phoenix clients spread over them in one room: every
 // client receives every committed event exactly once, in seq order, whichever node committed it; and still does when
 // Redis loses messages (its pub/sub connections killed, or Redis stopped and started again empty) in the middle of a
-// burst of sends from clients on every node.
+// burst of sends from clients on every node; and when a node is killed (SIGKILL) mid-burst, its clients resume on
+// another node with last_seq and miss nothing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { newUser, roomEvents } from "../support/server.mjs";
+import { newUser, roomEvents, api } from "../support/server.mjs";
 import { startCluster } from "../support/cluster.mjs";
 import { connect, disconnectAll, eventually } from "../support/phoenix.mjs";
 
@@ -25,18 +26,28 @@ after(async () => {
 
 /** A client on one node that records every room event it is sent, duplicates included, in the order it got them. */
 async function listener(node, user, room) {
-  const received = [];
-  const socket = connect(node, { token: user.token });
-  const channel = socket.channel(`room:${room}`, {});
-  for (const name of roomEventNames) channel.on(name, (payload) => received.push(payload.seq));
-  const joined = await new Promise((ok, fail) =>
-    channel.join().receive("ok", ok).receive("error", (e) => fail(new Error(JSON.stringify(e)))),
-  );
-  return { user, node, channel, received, from: joined.last_seq };
+  const client = { user, node, room, received: [] };
+  const joined = await join(client, node, {});
+  client.from = joined.last_seq;
+  return client;
 }
 
-/** Sends `count` messages with client_ids, each retried until acknowledged; resolves with their seqs. */
-async function send(client, count, tag) {
+/** Joins the client's room on `node` (again, with `{last_seq}`, after its node died): what the reply replays counts as received. */
+async function join(client, node, params) {
+  client.socket?.disconnect();
+  client.node = node;
+  client.socket = connect(node, { token: client.user.token });
+  client.channel = client.socket.channel(`room:${client.room}`, params);
+  for (const name of roomEventNames) client.channel.on(name, (payload) => client.received.push(payload.seq));
+  const joined = await new Promise((ok, fail) =>
+    client.channel.join().receive("ok", ok).receive("error", (e) => fail(new Error(JSON.stringify(e)))),
+  );
+  for (const entry of joined.events ?? []) client.received.push(entry.payload.seq);
+  return joined;
+}
+
+/** Sends `count` messages with client_ids, `pace` ms apart, each retried until acknowledged; resolves with their seqs. */
+async function send(client, count, tag, pace = 0) {
   const seqs = [];
   for (let n = 0; n < count; n++) {
     const clientId = `${tag}-${client.user.username}-${n}`;
@@ -50,6 +61,7 @@ async function send(client, count, tag) {
       );
       if (reply) {
         seqs.push(reply.seq);
+        if (pace > 0) await sleep(pace);
         break;
       }
       await sleep(50);
@@ -91,18 +103,21 @@ test("three nodes: every client gets every committed event once, in seq order, w
 
 test("Redis's pub/sub connections killed during a burst: the nodes read what they missed from the database", async () => {
   const { clients } = await clientsIn("tech-talk", "b");
-  const sending = Promise.all(clients.map((client) => send(client, 40, "killed")));
-  await sleep(300);
+  let sent = false;
+  const sending = Promise.all(clients.map((client) => send(client, 60, "killed", 20))).then(() => (sent = true));
+  await sleep(500);
   const killed = Number(cluster.redis.cli("CLIENT", "KILL", "TYPE", "pubsub"));
   assert.ok(killed >= 3, `every node's subscription was killed (${killed})`);
+  assert.equal(sent, false, "the subscriptions were killed in the middle of the burst");
   await sending;
   await assertEveryClientHasEveryEvent(clients, "tech-talk");
 });
 
 test("Redis stopped for 10 s and started again empty during a burst: nothing is lost, and live delivery resumes", async () => {
   const { clients } = await clientsIn("random", "c");
-  const sending = Promise.all(clients.map((client) => send(client, 30, "outage")));
-  await sleep(300);
+  let sent = false;
+  const sending = Promise.all(clients.map((client) => send(client, 60, "outage", 200))).then(() => (sent = true));
+  await sleep(500);
   await cluster.redis.stop();
   // Still ready (it commits and delivers; the others read its events from the database), and says what is wrong.
   const redisOf = async (node) => (await (await fetch(`${node.url}/readyz`)).json()).checks.redis.status;
@@ -111,6 +126,7 @@ test("Redis stopped for 10 s and started again empty during a burst: nothing is 
   assert.equal(ready.status, 200);
   assert.equal((await ready.json()).node, "node-1");
   await sleep(8_000);
+  assert.equal(sent, false, "the clients were still sending when Redis came back");
   await cluster.redis.start();
   await sending;
   await assertEveryClientHasEveryEvent(clients, "random", 30_000);
@@ -119,4 +135,25 @@ test("Redis stopped for 10 s and started again empty during a burst: nothing is 
   const before = clients[2].received.length;
   await send(clients[0], 1, "after");
   await eventually(() => clients[2].received.length === before + 1, 10_000, "a message after the outage");
+});
+
+test("a node killed with SIGKILL mid-burst: its clients resume on another node with last_seq and miss nothing", async () => {
+  const owner = await newUser(cluster.nodes[0], "d-owner");
+  assert.equal((await api(cluster.nodes[0], owner, "POST", "/api/rooms", { name: "Night Shift", description: "" })).status, 201);
+  const { clients } = await clientsIn("night-shift", "d");
+  let sent = false;
+  const sending = Promise.all(clients.map((client) => send(client, 150, "killed-node"))).then(() => (sent = true));
+  await sleep(400);
+  const victim = cluster.nodes[2];
+  await victim.stop("SIGKILL");
+  assert.equal(sent, false, "the node died in the middle of the burst");
+  // Its clients (users 2 and 5) go to node 0 and resume from the newest event each saw; their unanswered sends are
+  // retried there with the same client_id, so what the dead node committed is not stored twice.
+  const orphans = clients.filter((client) => client.node === victim);
+  assert.equal(orphans.length, 2);
+  for (const client of orphans) {
+    await join(client, cluster.nodes[0], { last_seq: Math.max(client.from, ...client.received) });
+  }
+  await sending;
+  await assertEveryClientHasEveryEvent(clients, "night-shift", 30_000);
 });

@@ -114,7 +114,7 @@ export async function startServer({ env = {}, dll = builtDll, listenVia = "--url
 
   /** Signals the process and resolves with its exit code (null when a signal ended it). */
   async function stop(signal = "SIGTERM") {
-    if (!child || child.exitCode !== null) return child?.exitCode;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode;
     const exited = new Promise((ok) => child.once("exit", (code) => ok(code)));
     child.kill(signal);
     return exited;
