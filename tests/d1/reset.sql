@@ -7,3 +7,5 @@ DELETE FROM messages;
 DELETE FROM users;
 DELETE FROM rooms WHERE slug NOT IN ('general', 'tech-talk', 'random');
 DELETE FROM data_protection_keys;
+-- The seeded rooms as they were seeded (a test may have set slow mode on one).
+UPDATE rooms SET slow_mode_seconds = 0;
