@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh's D1 step, run inside deploy/cloudflare/local-d1.sh (a loopback-only network namespace with a local D1 at
 # $CONFAB_D1_URL; tests that talk to it must run in there too): the C# suites marked Storage=D1, the phoenix client
-# suites with Confab on D1, and the published build run the way the container image runs it.
+# suites that exercise storage (tests/clients/storage-suites.txt) with Confab on D1, and the published build run the
+# way the container image runs it.
 #   deploy/cloudflare/local-d1.sh tests/d1/run.sh <results folder>
 set -uo pipefail
 results=${1:?usage: tests/d1/run.sh <results folder>}
@@ -13,6 +14,6 @@ dotnet test "$root/tests/Confab.Tests/Confab.Tests.csproj" -c Release --no-build
 
 cd "$root/tests/clients" || exit 1
 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$results/clients-d1.tap" ./*.test.mjs isolated/*.test.mjs || status=1
+  --test-reporter=tap --test-reporter-destination="$results/clients-d1.tap" $(grep -v '^#' storage-suites.txt) isolated/*.test.mjs || status=1
 
 exit "$status"

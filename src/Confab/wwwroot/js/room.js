@@ -10,6 +10,8 @@ let page;
 let composer;
 let pinned = true;
 let loading = false;
+let loadAttempt = 0;
+let loadFailures = 0;
 let heightBeforePrepend = 0;
 let newestSeq = 0;
 let oldestSeq = 0;
@@ -318,15 +320,26 @@ async function loadOlder() {
   if (loading) return;
   loading = true;
   heightBeforePrepend = list.scrollHeight;
+  const attempt = ++loadAttempt;
+  let more;
   try {
-    const more = await page.invokeMethodAsync("LoadOlder");
-    if (!more) {
-      // Nothing was rendered, or the last page came: allow the next attempt once this one settles.
-      setTimeout(() => (loading = false), 250);
-    }
+    more = await page.invokeMethodAsync("LoadOlder");
+    loadFailures = 0;
   } catch {
-    loading = false;
+    // The page could not be read (the server or its database had a moment): a reader left at the top, who may not
+    // scroll again, gets it on a later try (1 s, 2 s, 4 s... at most 30 s apart).
+    setTimeout(() => settleLoad(attempt, true), Math.min(30000, 1000 * 2 ** loadFailures++));
+    return;
   }
+  // An older page normally renders, and onListChanged lets go. Nothing older came (the last page), or a page rendered
+  // nothing new: let go once it had the time to render, so that the top of the list never stops loading.
+  setTimeout(() => settleLoad(attempt, more), more ? 2000 : 250);
+}
+
+function settleLoad(attempt, again) {
+  if (!loading || attempt !== loadAttempt) return;
+  loading = false;
+  if (again && list.scrollTop < 120) loadOlder();
 }
 
 // A short history that does not fill the list cannot be scrolled: load more until it does.
