@@ -3,7 +3,8 @@ namespace Confab.Channels;
 /// <summary>
 /// Topic-based publish/subscribe, the equivalent of Phoenix.PubSub. The default <see cref="LocalPubSub"/> delivers
 /// within the process; a backplane (e.g. Redis) can replace it by registering its own <see cref="IPubSub"/> before
-/// or after <c>AddPhoenixChannels()</c> (the default is added with TryAdd).
+/// or after <c>AddPhoenixChannels()</c> (the default is added with TryAdd): its <see cref="BroadcastAsync"/> reaches
+/// every node, its <see cref="LocalBroadcastAsync"/> this one.
 /// </summary>
 public interface IPubSub
 {
@@ -12,6 +13,13 @@ public interface IPubSub
     /// Never waits for any socket's writes.
     /// </summary>
     ValueTask BroadcastAsync(Broadcast message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Delivers <paramref name="message"/> to the subscribers in this process only, as Phoenix.PubSub's
+    /// <c>local_broadcast</c>: for what every node derives for itself (e.g. events each node reads in order from a shared
+    /// log), which a backplane must not carry again. Never waits for any socket's writes.
+    /// </summary>
+    ValueTask LocalBroadcastAsync(Broadcast message, CancellationToken cancellationToken = default);
 
     /// <summary>Subscribes in this process; dispose the result to unsubscribe.</summary>
     IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber);

@@ -28,10 +28,17 @@ public sealed class LocalPubSub : IPubSub
     /// <inheritdoc />
     public ValueTask BroadcastAsync(Broadcast message, CancellationToken cancellationToken = default)
     {
+        Publish(message);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Hands <paramref name="message"/> to every subscriber of its topic now; returns when each has it.</summary>
+    public void Publish(Broadcast message)
+    {
         ArgumentNullException.ThrowIfNull(message);
         if (!_topics.TryGetValue(message.Topic, out var subscribers))
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
         IBroadcastSubscriber? excluded = message.ExcludedSubscriber;
@@ -53,9 +60,12 @@ public sealed class LocalPubSub : IPubSub
                 ChannelsLog.SubscriberFailed(_logger, message.Topic, ex);
             }
         }
-
-        return ValueTask.CompletedTask;
     }
+
+    /// <inheritdoc />
+    /// <remarks>The same as <see cref="BroadcastAsync"/>: there is only this process.</remarks>
+    public ValueTask LocalBroadcastAsync(Broadcast message, CancellationToken cancellationToken = default) =>
+        BroadcastAsync(message, cancellationToken);
 
     /// <inheritdoc />
     public IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber)

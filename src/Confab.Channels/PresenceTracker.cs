@@ -210,6 +210,38 @@ public sealed class PresenceTracker : IPresence
         }
     }
 
+    /// <summary>The topics with presences now.</summary>
+    public IReadOnlyList<string> Topics()
+    {
+        lock (_gate)
+        {
+            return [.. _topics.Keys];
+        }
+    }
+
+    /// <summary>Every meta tracked on <paramref name="topic"/> now, by key (a key tracked twice is listed twice).</summary>
+    public IReadOnlyList<KeyValuePair<string, JsonPayload>> Metas(string topic)
+    {
+        lock (_gate)
+        {
+            if (!_topics.TryGetValue(topic, out var keys))
+            {
+                return [];
+            }
+
+            var metas = new List<KeyValuePair<string, JsonPayload>>();
+            foreach (var (key, handles) in keys)
+            {
+                foreach (PresenceHandle handle in handles)
+                {
+                    metas.Add(KeyValuePair.Create(key, JsonPayload.Trusted(handle.MetaBytes)));
+                }
+            }
+
+            return metas;
+        }
+    }
+
     /// <summary>
     /// Broadcasts the changes waiting for the diff interval now, one <c>presence_diff</c> per topic. The interval's
     /// timer calls this; call it yourself to publish a batch early (e.g. before shutting down).

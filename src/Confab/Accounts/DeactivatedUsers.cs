@@ -7,10 +7,12 @@ namespace Confab.Accounts;
 /// <summary>
 /// The users a server admin deactivated (<c>POST /api/users/{username}/deactivate</c>): their tokens no longer validate
 /// (<see cref="AuthTokens"/>), their cookie sessions are rejected, they cannot log in, and their open sockets close at
-/// once. Kept in memory, read from the store at start-up.
+/// once, on every node. Kept in memory, read from the store at start-up (and again when this node may have missed
+/// another's notice).
 /// </summary>
 public sealed partial class DeactivatedUsers(
-    ChatStore store, IPubSub pubSub, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<DeactivatedUsers> logger) : IHostedService
+    ChatStore store, IPubSub pubSub, Cluster.ClusterNotices cluster, TimeProvider time, IHostApplicationLifetime lifetime,
+    ILogger<DeactivatedUsers> logger) : IHostedService
 {
     /// <summary>Pushed on the user's channel (and to their open room pages) when their account is deactivated.</summary>
     public const string Event = "account_deactivated";
@@ -27,6 +29,7 @@ public sealed partial class DeactivatedUsers(
     {
         await store.DeactivateUserAsync(userId, now, cancellationToken);
         ids[userId] = true;
+        cluster.PublishUserDeactivated(userId);
         await pubSub.BroadcastAsync(new Broadcast(Realtime.UserChannel.Topic(userId), Event, JsonPayload.Empty), cancellationToken);
         await pubSub.BroadcastAsync(new Broadcast(Realtime.UserSocket.SocketId(userId), Realtime.UserSocket.DisconnectEvent, JsonPayload.Empty), cancellationToken);
     }
@@ -35,9 +38,15 @@ public sealed partial class DeactivatedUsers(
     // deactivated user's token still validates, though nothing it asks for can be done without the database.
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        cluster.UserDeactivated += OnDeactivated;
+        cluster.Missed += OnMissed;
         _ = LoadAsync(lifetime.ApplicationStopping);
         return Task.CompletedTask;
     }
+
+    private void OnDeactivated(long userId) => ids[userId] = true;
+
+    private void OnMissed() => _ = LoadAsync(lifetime.ApplicationStopping);
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -64,7 +73,12 @@ public sealed partial class DeactivatedUsers(
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        cluster.UserDeactivated -= OnDeactivated;
+        cluster.Missed -= OnMissed;
+        return Task.CompletedTask;
+    }
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Reading the deactivated users failed (attempt {Attempt}); trying again.")]
     private static partial void LogLoadFailed(ILogger logger, Exception exception, int attempt);

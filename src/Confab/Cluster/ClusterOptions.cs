@@ -25,4 +25,13 @@ public sealed class ClusterOptions
     /// publish was lost in a room that then fell silent still arrive. Default 2 s.
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often this node tells the others it is there (and how far its presence diffs went). Default 5 s.</summary>
+    public TimeSpan PresenceHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A node not heard from for this long is taken for dead: its users leave every presence list. Default 15 s (three
+    /// heartbeats).
+    /// </summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

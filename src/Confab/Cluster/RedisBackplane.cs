@@ -4,7 +4,6 @@ using Confab.Api;
 using Confab.Messages;
 using Confab.Realtime;
 using Confab.Rooms;
-using Confab.Telemetry;
 using Confab.Web.Chat;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -26,133 +25,85 @@ namespace Confab.Cluster;
 /// from the database.</para>
 /// </remarks>
 public sealed partial class RedisBackplane(
-    IOptions<ClusterOptions> options, NodeIdentity node, MessageLog log, RoomEventStream stream, TimeProvider time, ConfabMetrics metrics,
-    ILogger<RedisBackplane> logger) : IHostedService, IAsyncDisposable
+    IOptions<ClusterOptions> options, RedisLink link, MessageLog log, RoomEventStream stream, TimeProvider time, ILogger<RedisBackplane> logger)
+    : IHostedService, IDisposable
 {
     /// <summary>The pub/sub channel of every room's events.</summary>
     public static readonly RedisChannel RoomEventsChannel = RedisChannel.Literal("confab:room-events");
 
-    private ConnectionMultiplexer? redis;
+    private const string Kind = "room_event";
+
     private ChannelMessageQueue? queue;
     private CancellationTokenSource? stopping;
     private Task? sweeping;
 
-    /// <summary>Whether Redis is configured (a cluster) at all.</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(options.Value.RedisConfiguration);
-
-    /// <summary>Whether Redis answers now (for <c>/readyz</c>).</summary>
-    public bool IsConnected => redis?.IsConnected ?? false;
-
-    /// <summary>The connection, once started (the cluster's other parts share it).</summary>
-    public IConnectionMultiplexer? Connection => redis;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        queue = await link.SubscribeAsync(RoomEventsChannel, OnMessage, Kind);
+        if (queue is null)
         {
-            return;
+            return; // one node
         }
 
-        var configuration = ConfigurationOptions.Parse(options.Value.RedisConfiguration!);
-        // Start (and keep running) while Redis is away: it reconnects by itself, and the database covers the meantime.
-        configuration.AbortOnConnectFail = false;
-        configuration.ClientName = node.Id;
-        redis = await ConnectionMultiplexer.ConnectAsync(configuration);
-        redis.ConnectionRestored += OnConnectionRestored;
-        redis.ConnectionFailed += OnConnectionFailed;
-        queue = await redis.GetSubscriber().SubscribeAsync(RoomEventsChannel);
-        // One message at a time, in the order Redis sent them: most events then arrive in order and need no repair.
-        queue.OnMessage(OnMessage);
+        link.SubscriptionRestored += OnSubscriptionRestored;
         log.Committed += Publish;
         stopping = new CancellationTokenSource();
         sweeping = SweepAsync(stopping.Token);
-        LogStarted(logger, node.Id, redis.IsConnected);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (redis is null)
+        if (queue is null)
         {
             return;
         }
 
         log.Committed -= Publish;
+        link.SubscriptionRestored -= OnSubscriptionRestored;
         if (stopping is not null)
         {
             await stopping.CancelAsync();
             await (sweeping ?? Task.CompletedTask);
         }
 
-        if (queue is not null)
-        {
-            await queue.UnsubscribeAsync();
-        }
+        await queue.UnsubscribeAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        stopping?.Dispose();
-        if (redis is not null)
-        {
-            await redis.DisposeAsync();
-        }
-    }
+    public void Dispose() => stopping?.Dispose();
 
-    // On the message log's writer, after each commit: never waits (fire and forget; Redis queues while it reconnects).
+    // On the message log's writer, after each commit: never waits. A lost publish is found by the others in the
+    // database (their sweep, or the room's next event).
     private void Publish(IReadOnlyList<CommittedEvent> committed)
     {
-        var subscriber = redis!.GetSubscriber();
         foreach (var change in committed)
         {
-            try
-            {
-                subscriber.Publish(RoomEventsChannel, BackplaneEnvelope.Write(node.Id, change.Room, change.Event, change.Payload), CommandFlags.FireAndForget);
-                metrics.BackplaneEvent("published");
-            }
-            catch (RedisException e)
-            {
-                // The others find it in the database (their sweep, or the room's next event).
-                metrics.BackplaneEvent("publish_failed");
-                LogPublishFailed(logger, e);
-            }
+            link.Publish(RoomEventsChannel, BackplaneEnvelope.Write(link.NodeId, change.Room, change.Event, change.Payload), Kind);
         }
     }
 
-    private void OnMessage(ChannelMessage message)
+    private void OnMessage(byte[] message)
     {
         BackplaneEnvelope.Event? received;
         try
         {
-            received = BackplaneEnvelope.Read((byte[])message.Message!);
+            received = BackplaneEnvelope.Read(message);
         }
         catch (JsonException e)
         {
-            metrics.BackplaneEvent("unreadable");
-            LogUnreadable(logger, e);
+            link.Unreadable(Kind, e);
             return;
         }
 
-        if (received is null || received.Node == node.Id)
+        if (received is null || received.Node == link.NodeId)
         {
             return; // this node's own: delivered when committed
         }
 
-        metrics.BackplaneEvent("received");
         stream.ReceiveRemote(received.Room, received.Name, received.Payload);
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        LogRestored(logger, e.ConnectionType, e.EndPoint);
-        if (e.ConnectionType == ConnectionType.Subscription)
-        {
-            // What was published while the subscription was down is lost to this node: read it from the database.
-            _ = CatchUpAsync(CancellationToken.None);
-        }
-    }
-
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        LogConnectionFailed(logger, e.ConnectionType, e.EndPoint, e.FailureType, e.Exception);
+    // What was published while the subscription was down is lost to this node: read it from the database.
+    private void OnSubscriptionRestored() => _ = CatchUpAsync(CancellationToken.None);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
@@ -180,22 +131,6 @@ public sealed partial class RedisBackplane(
             LogSweepFailed(logger, e);
         }
     }
-
-    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Node {NodeId} joined the cluster over Redis (connected now: {Connected}).")]
-    private static partial void LogStarted(ILogger logger, string nodeId, bool connected);
-
-    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Publishing a room event to Redis failed; other nodes read it from the database.")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 502, Level = LogLevel.Error, Message = "A message on the room events channel could not be read.")]
-    private static partial void LogUnreadable(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "Redis {ConnectionType} connection to {EndPoint} lost ({FailureType}); reconnecting.")]
-    private static partial void LogConnectionFailed(
-        ILogger logger, ConnectionType connectionType, System.Net.EndPoint? endPoint, ConnectionFailureType failureType, Exception? exception);
-
-    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "Redis {ConnectionType} connection to {EndPoint} restored.")]
-    private static partial void LogRestored(ILogger logger, ConnectionType connectionType, System.Net.EndPoint? endPoint);
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Comparing the rooms' newest events with the database failed; trying again at the next sweep.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

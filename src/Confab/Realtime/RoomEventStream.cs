@@ -114,7 +114,8 @@ public sealed partial class RoomEventStream(
     internal void Deliver(Room room, string topic, string name, IRoomEvent payload)
     {
         Sequenced?.Invoke(room, name, payload);
-        var published = pubSub.BroadcastAsync(new Broadcast(topic, name, RoomEventJson.Payload(payload), payload));
+        // Every node delivers every event from its own sequencer: this one's subscribers only.
+        var published = pubSub.LocalBroadcastAsync(new Broadcast(topic, name, RoomEventJson.Payload(payload), payload));
         if (!published.IsCompletedSuccessfully)
         {
             _ = ObserveAsync(published, topic);

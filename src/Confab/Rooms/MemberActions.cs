@@ -244,7 +244,7 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
 
         var target = roster.Find(user.Id) ?? new RoomMember(user, RoomRole.Member, null);
         await log.CommitAsync(new RemoveMember(room, actor, user, Ban: true), cancellationToken: cancellationToken);
-        members.Apply(room.Id, r => r.Ban(user.Id, ban: true));
+        members.ApplyStored(room.Id, r => r.Ban(user.Id, ban: true));
         return MemberResult.Done(target);
     }
 
@@ -267,7 +267,7 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
             return MemberResult.Refused(ChangeOutcome.NotFound, $"{user.Username} is not banned from this room");
         }
 
-        members.Apply(room.Id, r => r.Ban(user.Id, ban: false));
+        members.ApplyStored(room.Id, r => r.Ban(user.Id, ban: false));
         return MemberResult.Done(new RoomMember(user, RoomRole.Member, null));
     }
 
@@ -297,7 +297,7 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
         }
 
         var muted = target with { MutedUntil = until };
-        members.Apply(room.Id, r =>
+        members.ApplyStored(room.Id, r =>
         {
             if (r.Find(muted.User.Id) is { } current)
             {

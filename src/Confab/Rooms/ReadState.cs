@@ -19,7 +19,8 @@ namespace Confab.Rooms;
 /// what it read only, so nothing is counted twice or missed. A delete (which may lower anyone's counts) and a marker
 /// moved read again from the store.
 /// </remarks>
-public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream stream, IPubSub pubSub, ILogger<ReadState> logger) : IHostedService
+public sealed partial class ReadState(
+    ChatStore store, Realtime.RoomEventStream stream, IPubSub pubSub, Cluster.ClusterNotices cluster, ILogger<ReadState> logger) : IHostedService
 {
     public const string RoomActivityEvent = "room_activity";
     public const string MentionEvent = "mention";
@@ -95,11 +96,49 @@ public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream 
 
         if (counts is not null)
         {
+            // The other nodes read this user's counts again; their devices hear of it from this node, wherever they are.
+            cluster.PublishReadMoved(room.Id, user.Id);
             Publish(user.Id, ReadMarkerEvent, JsonPayload.Serialize(
-                new ReadMarkerNotice(room.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.ReadMarkerNotice));
+                new ReadMarkerNotice(room.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.ReadMarkerNotice), everyNode: true);
         }
 
         return counts;
+    }
+
+    // Another node moved a user's marker: their counts here are read again (if this node keeps the room's).
+    private void OnReadMoved(long roomId, long userId)
+    {
+        if (rooms.TryGetValue(roomId, out var reads))
+        {
+            lock (reads.Gate)
+            {
+                if (reads.Counts is null)
+                {
+                    return; // read whole on next use
+                }
+
+                reads.Loading++;
+                reads.Held ??= [];
+            }
+
+            _ = LoadInBackgroundAsync(reads, userId);
+        }
+    }
+
+    // Markers may have moved unheard (this node's Redis subscription was down): every room's counts are read again on
+    // their next use.
+    private void OnMissed()
+    {
+        foreach (var reads in rooms.Values)
+        {
+            lock (reads.Gate)
+            {
+                if (reads.Loading == 0)
+                {
+                    reads.Counts = null;
+                }
+            }
+        }
     }
 
     // Every room event, in each room's seq order, once, whichever node committed it (RoomEventStream); this node's own
@@ -142,11 +181,11 @@ public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream 
         Publish(notices);
     }
 
-    private async Task LoadInBackgroundAsync(RoomReads reads)
+    private async Task LoadInBackgroundAsync(RoomReads reads, long? userId = null)
     {
         try
         {
-            await LoadAsync(reads, userId: null, CancellationToken.None, registered: true);
+            await LoadAsync(reads, userId, CancellationToken.None, registered: true);
         }
         catch (Exception e) when (e is StorageException or OperationCanceledException)
         {
@@ -312,9 +351,12 @@ public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream 
         }
     }
 
-    private void Publish(long userId, string @event, JsonPayload payload)
+    // What each node derives from the room events it delivers goes to its own sockets (every node derives it); what
+    // happened on this node alone, to every node's.
+    private void Publish(long userId, string @event, JsonPayload payload, bool everyNode = false)
     {
-        var sent = pubSub.BroadcastAsync(new Broadcast(UserChannel.Topic(userId), @event, payload));
+        var notice = new Broadcast(UserChannel.Topic(userId), @event, payload);
+        var sent = everyNode ? pubSub.BroadcastAsync(notice) : pubSub.LocalBroadcastAsync(notice);
         if (!sent.IsCompletedSuccessfully)
         {
             _ = ObserveAsync(sent);
@@ -338,12 +380,16 @@ public sealed partial class ReadState(ChatStore store, Realtime.RoomEventStream 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         stream.Sequenced += OnSequenced;
+        cluster.ReadMoved += OnReadMoved;
+        cluster.Missed += OnMissed;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         stream.Sequenced -= OnSequenced;
+        cluster.ReadMoved -= OnReadMoved;
+        cluster.Missed -= OnMissed;
         return Task.CompletedTask;
     }
 

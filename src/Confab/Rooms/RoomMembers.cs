@@ -18,7 +18,7 @@ public sealed record RoomMember(MessageAuthor User, string Role, DateTime? Muted
 /// roster only if the version did not move meanwhile (else it reads again). Applying a change is idempotent (set a
 /// role, remove a member), so a change that a read already saw may be applied once more.
 /// </remarks>
-public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEventStream stream) : IHostedService
+public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEventStream stream, Cluster.ClusterNotices cluster) : IHostedService
 {
     private readonly ConcurrentDictionary<long, Slot> slots = new();
 
@@ -138,8 +138,26 @@ public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEv
         }
     }
 
-    /// <summary>A mute or a ban stored: applied to the roster, if it is in memory (else it is read with the change).</summary>
-    internal void Apply(long roomId, Action<Roster> change)
+    /// <summary>
+    /// A mute or a ban stored (no room event): applied to the roster, if it is in memory (else it is read with the
+    /// change), and the other nodes read theirs again.
+    /// </summary>
+    internal void ApplyStored(long roomId, Action<Roster> change)
+    {
+        Apply(roomId, change);
+        cluster.PublishRosterChanged(roomId);
+    }
+
+    // Every node's rosters may be stale (this node's Redis subscription was down): all are read again on next use.
+    private void InvalidateAll()
+    {
+        foreach (var roomId in slots.Keys)
+        {
+            Invalidate(roomId);
+        }
+    }
+
+    private void Apply(long roomId, Action<Roster> change)
     {
         var slot = slots.GetOrAdd(roomId, static _ => new Slot());
         lock (slot.Gate)
@@ -176,6 +194,8 @@ public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEv
     {
         log.Stored += OnStored;
         stream.RosterChanged += Invalidate;
+        cluster.RosterChanged += Invalidate;
+        cluster.Missed += InvalidateAll;
         return Task.CompletedTask;
     }
 
@@ -183,6 +203,8 @@ public sealed class RoomMembers(ChatStore store, MessageLog log, Realtime.RoomEv
     {
         log.Stored -= OnStored;
         stream.RosterChanged -= Invalidate;
+        cluster.RosterChanged -= Invalidate;
+        cluster.Missed -= InvalidateAll;
         return Task.CompletedTask;
     }
 }

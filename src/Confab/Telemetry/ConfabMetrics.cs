@@ -15,7 +15,8 @@ namespace Confab.Telemetry;
 /// <item><term><c>confab.messages.latency</c></term><description>from receipt to <c>stage</c> = committed, then delivered (handed to every subscriber on this node); one observation per message per stage</description></item>
 /// <item><term><c>confab.message_log.batch.size</c>, <c>confab.message_log.commit.duration</c></term><description>each group commit</description></item>
 /// <item><term><c>confab.channel.joins</c></term><description>room joins by <c>outcome</c>: ok, room_not_found, unauthorized, invalid</description></item>
-/// <item><term><c>confab.presence.tracked</c></term><description>presences tracked now</description></item>
+/// <item><term><c>confab.presence.tracked</c></term><description>presences tracked now (by this node)</description></item>
+/// <item><term><c>confab.cluster.events</c></term><description>messages through the cluster's Redis, by <c>kind</c> and <c>outcome</c></description></item>
 /// <item><term><c>confab.db.statement.duration</c></term><description>by <c>operation</c>, e.g. <c>select messages</c>, <c>batch</c></description></item>
 /// </list>
 /// </remarks>
@@ -36,7 +37,7 @@ public sealed class ConfabMetrics
     private readonly Counter<long> socketsRefused;
     private readonly Counter<long> backplaneEvents;
 
-    public ConfabMetrics(IMeterFactory meterFactory, IPresence? presence = null)
+    public ConfabMetrics(IMeterFactory meterFactory, IServiceProvider? services = null)
     {
         var meter = meterFactory.Create(MeterName);
         accepted = meter.CreateCounter<long>("confab.messages.accepted", "{message}", "Messages committed.");
@@ -52,10 +53,13 @@ public sealed class ConfabMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
         socketsRefused = meter.CreateCounter<long>("confab.sockets.refused", "{socket}", "Socket connects refused before the upgrade, by reason.");
         backplaneEvents = meter.CreateCounter<long>(
-            "confab.cluster.events", "{event}", "Room events through the cluster's backplane, by outcome: published, publish_failed, received, unreadable.");
-        if (presence is not null)
+            "confab.cluster.events", "{message}",
+            "Messages through the cluster's backplane, by kind (room_event, broadcast, presence) and outcome (published, publish_failed, received, unreadable).");
+        if (services is not null)
         {
-            meter.CreateObservableUpDownCounter("confab.presence.tracked", () => presence.TrackedCount, "{presence}", "Presences tracked now.");
+            // Read when observed: presence (a cluster's) counts its messages here, so it cannot be had at construction.
+            meter.CreateObservableUpDownCounter(
+                "confab.presence.tracked", () => services.GetService<IPresence>()?.TrackedCount ?? 0, "{presence}", "Presences tracked now.");
         }
     }
 
@@ -73,7 +77,8 @@ public sealed class ConfabMetrics
         commitDuration.Record(duration.TotalSeconds);
     }
 
-    public void BackplaneEvent(string outcome) => backplaneEvents.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public void BackplaneEvent(string kind, string outcome) =>
+        backplaneEvents.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Joined(string outcome) => joins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -78,3 +78,40 @@ public sealed class BackplaneEnvelopeTests
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => BackplaneEnvelope.Read("{\"node\":"u8));
     }
 }
+
+/// <summary>A broadcast crosses to another node as it was sent: its topic, event and payload, droppable or not, JSON or binary.</summary>
+public sealed class ClusterBroadcastEnvelopeTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_json_broadcast_comes_out_the_same(bool droppable)
+    {
+        var sent = new Confab.Channels.Broadcast("room:7", "user_typing", Confab.Channels.JsonPayload.Parse("""{"user_id":3,"username":"ålice 😀"}"""))
+        {
+            Droppable = droppable,
+        };
+
+        var (node, received) = ClusterPubSub.Read(ClusterPubSub.Write("web-1-42", sent));
+
+        Assert.Equal("web-1-42", node);
+        Assert.Equal(("room:7", "user_typing", droppable, false), (received.Topic, received.Event, received.Droppable, received.IsBinary));
+        Assert.Equal(sent.Payload.ToString(), received.Payload.ToString());
+        Assert.Null(received.Value);
+    }
+
+    [Fact]
+    public void A_binary_broadcast_comes_out_byte_for_byte()
+    {
+        byte[] bytes = [0, 1, 2, 250, 255, (byte)'{'];
+        var (_, received) = ClusterPubSub.Read(ClusterPubSub.Write("n", Confab.Channels.Broadcast.CreateBinary("user_socket:3", "disconnect", bytes)));
+
+        Assert.True(received.IsBinary);
+        Assert.Equal(bytes, received.BinaryPayload.ToArray());
+        Assert.Equal(("user_socket:3", "disconnect"), (received.Topic, received.Event));
+    }
+
+    [Fact]
+    public void Something_else_is_refused_as_unreadable() =>
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ClusterPubSub.Read("""{"node":"n","topic":"t"}"""u8));
+}
