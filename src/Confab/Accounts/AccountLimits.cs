@@ -63,31 +63,35 @@ public sealed class AccountLimits : IDisposable
     private const int MaxKeyLength = 254;
     private readonly PartitionedRateLimiter<string> perUsername;
 
-    public AccountLimits(IOptions<AccountLimitOptions> options)
+    public AccountLimits(IOptions<AccountLimitOptions> options, Cluster.ClusterLimits cluster)
     {
         var limits = options.Value;
-        perUsername = PartitionedRateLimiter.Create<string, string>(username => RateLimitPartition.GetSlidingWindowLimiter(
-            username, _ => Window(limits.AttemptsPerUsername, limits.UsernameWindow)));
+        perUsername = PartitionedRateLimiter.Create<string, string>(username => RateLimitPartition.Get(
+            username, key => new Cluster.SharedWindowLimiter(cluster, "username:" + key, limits.AttemptsPerUsername, limits.UsernameWindow)));
     }
 
-    /// <summary>Counts an attempt naming <paramref name="username"/>; false (with the wait) when it is one too many.</summary>
-    public bool TryAttempt(string? username, out TimeSpan retryAfter)
+    /// <summary>
+    /// Counts an attempt naming <paramref name="username"/> (across the cluster); null when it may go on, else the wait:
+    /// it is one too many.
+    /// </summary>
+    public async ValueTask<TimeSpan?> AttemptAsync(string? username)
     {
-        retryAfter = TimeSpan.Zero;
         var key = (username ?? "").Trim().ToLowerInvariant();
         if (key.Length == 0)
         {
-            return true; // nobody's account: the per-IP limit still counts it
+            return null; // nobody's account: the per-IP limit still counts it
         }
 
-        using var lease = perUsername.AttemptAcquire(key.Length > MaxKeyLength ? key[..MaxKeyLength] : key);
-        if (lease.IsAcquired)
+        key = key.Length > MaxKeyLength ? key[..MaxKeyLength] : key;
+        var lease = perUsername.AttemptAcquire(key);
+        if (!lease.IsAcquired)
         {
-            return true;
+            lease.Dispose();
+            lease = await perUsername.AcquireAsync(key);
         }
 
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
-        return false;
+        using var _ = lease;
+        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
     }
 
     /// <summary>Marks a refused form post: 429 with <c>Retry-After</c>.</summary>
@@ -103,14 +107,6 @@ public sealed class AccountLimits : IDisposable
     public static long Seconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
 
     public void Dispose() => perUsername.Dispose();
-
-    internal static SlidingWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
-    {
-        PermitLimit = permits,
-        Window = window,
-        SegmentsPerWindow = 10,
-        QueueLimit = 0,
-    };
 }
 
 internal static class AccountLimitsSetup
@@ -127,8 +123,8 @@ internal static class AccountLimitsSetup
         {
             var o = limits.Value;
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(AccountLimits.LogInPolicy, context => PerIp(context, o, o.LogInsPerIp, o.LogInWindow));
-            options.AddPolicy(AccountLimits.RegisterPolicy, context => PerIp(context, o, o.RegistrationsPerIp, o.RegistrationWindow));
+            options.AddPolicy(AccountLimits.LogInPolicy, context => PerIp(context, o, "log-ins", o.LogInsPerIp, o.LogInWindow));
+            options.AddPolicy(AccountLimits.RegisterPolicy, context => PerIp(context, o, "registrations", o.RegistrationsPerIp, o.RegistrationWindow));
             options.OnRejected = async (rejected, cancellationToken) =>
             {
                 var context = rejected.HttpContext;
@@ -147,14 +143,15 @@ internal static class AccountLimitsSetup
         return services;
     }
 
-    // Only posts count: the pages themselves (GET /login) are never limited.
-    private static RateLimitPartition<string> PerIp(HttpContext context, AccountLimitOptions options, int permits, TimeSpan window)
+    // Only posts count: the pages themselves (GET /login) are never limited. Counted across the cluster.
+    private static RateLimitPartition<string> PerIp(HttpContext context, AccountLimitOptions options, string limit, int permits, TimeSpan window)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             return RateLimitPartition.GetNoLimiter("not a post");
         }
 
-        return RateLimitPartition.GetSlidingWindowLimiter("ip " + options.ClientAddress(context), _ => AccountLimits.Window(permits, window));
+        var cluster = context.RequestServices.GetRequiredService<Cluster.ClusterLimits>();
+        return RateLimitPartition.Get($"{limit} {options.ClientAddress(context)}", key => new Cluster.SharedWindowLimiter(cluster, key, permits, window));
     }
 }

@@ -16,7 +16,7 @@ public static class AccountsApi
     {
         endpoints.MapPost("/api/users", async (RegisterRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct) =>
         {
-            if (!limits.TryAttempt(request.Username, out var wait))
+            if (await limits.AttemptAsync(request.Username) is { } wait)
             {
                 return Problems.TooManyRequests(context, AccountLimits.TooManyAttempts, wait);
             }
@@ -124,7 +124,7 @@ public static class AccountsApi
     private static async Task<(User? User, IResult? Refusal)> CheckCredentialsAsync(
         CredentialsRequest request, Accounts accounts, AccountLimits limits, HttpContext context, CancellationToken ct)
     {
-        if (!limits.TryAttempt(request.Username, out var wait))
+        if (await limits.AttemptAsync(request.Username) is { } wait)
         {
             return (null, Problems.TooManyRequests(context, AccountLimits.TooManyAttempts, wait));
         }

@@ -200,7 +200,16 @@ public sealed partial class ClusterPresence : IPresence, IHostedService, IDispos
                 seq++;
             }
 
-            link.Publish(PresenceChannel, Write(item, seq), Kind);
+            try
+            {
+                link.Publish(PresenceChannel, Write(item, seq), Kind);
+            }
+#pragma warning disable CA1031 // The only sender must go on: a message it could not send shows as a gap, and is repaired.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogSendFailed(logger, e);
+            }
         }
     }
 
@@ -494,6 +503,9 @@ public sealed partial class ClusterPresence : IPresence, IHostedService, IDispos
 
         public IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber) => owner.pubSub.Subscribe(topic, subscriber);
     }
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Error, Message = "A presence message could not be sent; the other nodes ask for this node's state when they notice.")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Node {NodeId} was not heard from for {Seconds} s: its presences leave.")]
     private static partial void LogNodeGone(ILogger logger, string nodeId, double seconds);

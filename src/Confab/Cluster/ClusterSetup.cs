@@ -30,6 +30,7 @@ public static class ClusterSetup
         Hosted<ClusterPresence>(services);
         services.AddSingleton<IPresence>(provider => provider.GetRequiredService<ClusterPresence>());
         Hosted<RedisBackplane>(services);
+        services.AddSingleton<ClusterLimits>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return services;
     }

@@ -21,6 +21,9 @@ public sealed partial class RedisLink(IOptions<ClusterOptions> options, NodeIden
     /// <summary>Whether Redis answers now (for <c>/readyz</c>).</summary>
     public bool IsConnected => redis?.IsConnected ?? false;
 
+    /// <summary>Redis's commands (the cluster's limits), once started; null without Redis.</summary>
+    public IDatabase? Database => redis?.GetDatabase();
+
     /// <summary>The node's id, on everything it publishes.</summary>
     public string NodeId => node.Id;
 
@@ -37,6 +40,8 @@ public sealed partial class RedisLink(IOptions<ClusterOptions> options, NodeIden
         var configuration = ConfigurationOptions.Parse(options.Value.RedisConfiguration!);
         // Start (and keep running) while Redis is away: it reconnects by itself, and the database covers the meantime.
         configuration.AbortOnConnectFail = false;
+        // Back soon after Redis is: each try at most 5 s after the last (the library's default backs off to a minute).
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
         configuration.ClientName = node.Id;
         redis = await ConnectionMultiplexer.ConnectAsync(configuration);
         redis.ConnectionRestored += OnConnectionRestored;

@@ -30,7 +30,8 @@ public sealed class MessageActions : IDisposable
     private readonly MessageOptions options;
     private readonly PartitionedRateLimiter<long> limiter;
 
-    public MessageActions(MessageLog log, ChatStore store, MemberActions members, IOptions<MessageOptions> options, ConfabMetrics metrics)
+    public MessageActions(
+        MessageLog log, ChatStore store, MemberActions members, IOptions<MessageOptions> options, ConfabMetrics metrics, Cluster.ClusterLimits limits)
     {
         this.log = log;
         this.store = store;
@@ -39,14 +40,9 @@ public sealed class MessageActions : IDisposable
         this.options = options.Value;
         var count = this.options.RateLimitCount;
         var window = this.options.RateLimitWindow;
-        limiter = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetSlidingWindowLimiter(userId, _ =>
-            new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = count,
-                Window = window,
-                SegmentsPerWindow = 10,
-                QueueLimit = 0,
-            }));
+        // Counted by the cluster (one node alone when there is no Redis, or while it does not answer).
+        limiter = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.Get(
+            userId, id => new Cluster.SharedWindowLimiter(limits, "messages:" + id.ToString(System.Globalization.CultureInfo.InvariantCulture), count, window)));
     }
 
     /// <summary>Posts a message, optionally in reply to another of the room (<paramref name="replyTo"/>, a message id).</summary>
@@ -87,7 +83,7 @@ public sealed class MessageActions : IDisposable
             return held;
         }
 
-        if (RateLimited(author.Id) is { } limited)
+        if (await RateLimitedAsync(author.Id) is { } limited)
         {
             return limited;
         }
@@ -125,7 +121,7 @@ public sealed class MessageActions : IDisposable
             return refused;
         }
 
-        if (RateLimited(author.Id) is { } limited)
+        if (await RateLimitedAsync(author.Id) is { } limited)
         {
             return limited;
         }
@@ -214,9 +210,16 @@ public sealed class MessageActions : IDisposable
         _ => null,
     };
 
-    private ChangeResult? RateLimited(long userId)
+    private async ValueTask<ChangeResult?> RateLimitedAsync(long userId)
     {
-        using var lease = limiter.AttemptAcquire(userId);
+        var lease = limiter.AttemptAcquire(userId);
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            lease = await limiter.AcquireAsync(userId);
+        }
+
+        using var _ = lease;
         if (lease.IsAcquired)
         {
             return null;

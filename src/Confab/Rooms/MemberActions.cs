@@ -14,7 +14,8 @@ namespace Confab.Rooms;
 /// them (an admin on members, an owner on admins and members). Server admins (<see cref="ServerAdmins"/>) do all of it
 /// in any public or private room. Direct rooms have their two people and nobody else: no one is added, removed or banned.
 /// </remarks>
-public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore store, ServerAdmins admins, TimeProvider time)
+public sealed class MemberActions(
+    RoomMembers members, MessageLog log, ChatStore store, ServerAdmins admins, TimeProvider time, Cluster.ClusterLimits limits)
 {
     // When each member last posted in a room in slow mode.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Room, long User), long> lastPosts = new();
@@ -47,8 +48,19 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
         }
 
         var committed = await log.CommitAsync(new AddMember(room, user, user, RoomRole.Member), cancellationToken: cancellationToken);
-        return committed is not null ? ChangeResult.Done(committed.Payload.Seq, null, duplicate: false)
-            : roster.Find(user.Id) is not null ? ChangeResult.Unchanged()
+        if (committed is not null)
+        {
+            return ChangeResult.Done(committed.Payload.Seq, null, duplicate: false);
+        }
+
+        if (roster.Find(user.Id) is null)
+        {
+            // The store has them and this roster does not: another node added them, and this one has yet to hear.
+            members.Invalidate(room.Id);
+        }
+
+        return await members.FindAsync(room.Id, user.Id, cancellationToken) is not null
+            ? ChangeResult.Unchanged()
             : ChangeResult.Refused(ChangeOutcome.NotFound, RoomNotFoundReason);
     }
 
@@ -61,9 +73,14 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
         Room room, MessageAuthor user, string content, CancellationToken cancellationToken = default)
     {
         var roster = await members.GetAsync(room.Id, cancellationToken);
-        if (roster.Find(user.Id) is null && await JoinAsync(room, user, cancellationToken) is { Outcome: ChangeOutcome.NotFound } notMember)
+        if (roster.Find(user.Id) is null)
         {
-            return (notMember, []);
+            if (await JoinAsync(room, user, cancellationToken) is { Outcome: ChangeOutcome.NotFound } notMember)
+            {
+                return (notMember, []);
+            }
+
+            roster = await members.GetAsync(room.Id, cancellationToken); // read again if the join found it stale
         }
 
         if (roster.Find(user.Id) is not { } member)
@@ -79,29 +96,14 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
 
         if (roster.SlowModeSeconds is > 0 and var slow && !RoomRole.Moderates(member.Role))
         {
-            // One post per slow-mode period: the post now takes this one (on this node).
-            var key = (room.Id, user.Id);
-            var at = time.GetTimestamp();
+            // One post per slow-mode period, counted by the cluster: the post now takes this one.
             var period = TimeSpan.FromSeconds(slow);
-            while (true)
+            var key = (room.Id, user.Id);
+            var wait = await limits.TakeAsync(
+                FormattableString.Invariant($"slow:{room.Id}:{user.Id}"), 1, period, () => TakeLocalSlot(key, period));
+            if (wait is { } left)
             {
-                if (lastPosts.TryGetValue(key, out var last))
-                {
-                    var since = time.GetElapsedTime(last, at);
-                    if (since < period)
-                    {
-                        return (ChangeResult.RateLimited(period - since, SlowModeReason(slow)), []);
-                    }
-
-                    if (lastPosts.TryUpdate(key, at, last))
-                    {
-                        break;
-                    }
-                }
-                else if (lastPosts.TryAdd(key, at))
-                {
-                    break;
-                }
+                return (ChangeResult.RateLimited(left, SlowModeReason(slow)), []);
             }
         }
 
@@ -112,6 +114,32 @@ public sealed class MemberActions(RoomMembers members, MessageLog log, ChatStore
     }
 
     public static string SlowModeReason(int seconds) => $"Slow mode: one message every {seconds} seconds.";
+
+    // This node's own count of slow mode (the cluster's while Redis does not answer): when each member last posted.
+    private TimeSpan? TakeLocalSlot((long Room, long User) key, TimeSpan period)
+    {
+        var at = time.GetTimestamp();
+        while (true)
+        {
+            if (lastPosts.TryGetValue(key, out var last))
+            {
+                var since = time.GetElapsedTime(last, at);
+                if (since < period)
+                {
+                    return period - since;
+                }
+
+                if (lastPosts.TryUpdate(key, at, last))
+                {
+                    return null;
+                }
+            }
+            else if (lastPosts.TryAdd(key, at))
+            {
+                return null;
+            }
+        }
+    }
 
     public static string MutedReason(DateTime until) =>
         $"you are muted in this room until {until.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}";

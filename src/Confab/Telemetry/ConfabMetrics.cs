@@ -17,6 +17,7 @@ namespace Confab.Telemetry;
 /// <item><term><c>confab.channel.joins</c></term><description>room joins by <c>outcome</c>: ok, room_not_found, unauthorized, invalid</description></item>
 /// <item><term><c>confab.presence.tracked</c></term><description>presences tracked now (by this node)</description></item>
 /// <item><term><c>confab.cluster.events</c></term><description>messages through the cluster's Redis, by <c>kind</c> and <c>outcome</c></description></item>
+/// <item><term><c>confab.cluster.limits</c></term><description>rate-limit checks with Redis configured, by <c>outcome</c>: shared, per_node</description></item>
 /// <item><term><c>confab.db.statement.duration</c></term><description>by <c>operation</c>, e.g. <c>select messages</c>, <c>batch</c></description></item>
 /// </list>
 /// </remarks>
@@ -36,6 +37,7 @@ public sealed class ConfabMetrics
     private readonly Histogram<double> statementDuration;
     private readonly Counter<long> socketsRefused;
     private readonly Counter<long> backplaneEvents;
+    private readonly Counter<long> limitChecks;
 
     public ConfabMetrics(IMeterFactory meterFactory, IServiceProvider? services = null)
     {
@@ -55,6 +57,8 @@ public sealed class ConfabMetrics
         backplaneEvents = meter.CreateCounter<long>(
             "confab.cluster.events", "{message}",
             "Messages through the cluster's backplane, by kind (room_event, broadcast, presence) and outcome (published, publish_failed, received, unreadable).");
+        limitChecks = meter.CreateCounter<long>(
+            "confab.cluster.limits", "{check}", "Rate-limit checks with Redis configured, by outcome: shared (counted by the cluster) or per_node (Redis did not answer).");
         if (services is not null)
         {
             // Read when observed: presence (a cluster's) counts its messages here, so it cannot be had at construction.
@@ -79,6 +83,8 @@ public sealed class ConfabMetrics
 
     public void BackplaneEvent(string kind, string outcome) =>
         backplaneEvents.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void LimitChecked(string outcome) => limitChecks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Joined(string outcome) => joins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

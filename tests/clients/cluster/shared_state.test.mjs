@@ -1,13 +1,14 @@
 // Three Confab nodes on one PostgreSQL and one Redis: what is not a room event still spans them. Presence lists agree
 // whichever node each user is on, are rebuilt after Redis comes back empty, and lose a SIGKILLed node's users within
 // 30 s; typing crosses nodes; a read marker moved on one node clears the counts a device on another sees (each node
-// counting unread messages once, itself); a mute, a ban and a deactivation made on one node hold on the others.
+// counting unread messages once, itself); a mute, a ban and a deactivation made on one node hold on the others. (The
+// limits across nodes: limits.test.mjs.)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Presence } from "phoenix";
 import { newUser, api } from "../support/server.mjs";
-import { startCluster } from "../support/cluster.mjs";
+import { startCluster, backOnRedis } from "../support/cluster.mjs";
 import { connect, disconnectAll, reply, errorReply, eventually, collect } from "../support/phoenix.mjs";
 
 let cluster;
@@ -157,6 +158,7 @@ test("Redis stopped and started again empty: presence is rebuilt, changes made m
   clients[2].socket.disconnect();
   await sleep(3_000);
   await cluster.redis.start();
+  await backOnRedis(cluster);
   const now = [users[0], users[1], users[3]];
   await allAgree([clients[0], clients[1], clients[3]], now, 20_000, "the room as it is after the outage");
   for (const client of clients) client.socket.disconnect();

@@ -4,6 +4,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startServer, freePort, newPostgresDatabase } from "./server.mjs";
+import { eventually } from "./phoenix.mjs";
 
 /** A redis-server of its own: `cli(...args)` runs redis-cli against it; `stop()` kills it; `start()` starts it again, empty. */
 export async function startRedis() {
@@ -64,4 +65,11 @@ export async function startCluster(count, { env = {} } = {}) {
       database.drop();
     },
   };
+}
+
+/** Waits until every node of `cluster` says Redis is healthy again (after `cluster.redis.start()`). */
+export async function backOnRedis(cluster) {
+  for (const node of cluster.nodes) {
+    await eventually(async () => (await (await fetch(`${node.url}/readyz`)).json()).checks.redis.status === "Healthy", 15_000, `${node.url} back on Redis`);
+  }
 }
