@@ -9,7 +9,7 @@ rm -rf "$results" "$root/artifacts/publish"
 mkdir -p "$results"
 checks_failed=0 # steps that fail without a test result saying why: each counts as one failure
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %d:%02d)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 setup_failed() { echo "set-up failed: $*"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -51,7 +51,7 @@ internal static class LoadBenchmark
         }
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(options.MaxSeconds));
-        var (tokens, userIds, rooms) = await LoadDatabase.ReadAsync(options.Storage, options.Secret, options.Connections, options.Rooms);
+        var (tokens, userIds, rooms) = await LoadDatabase.ReadAsync(options.Storage, options.Secret, options.Connections, options.Rooms, options.UserOffset);
         var server = options.ServerPid > 0 ? new ProcessStats(options.ServerPid) : null;
         var machine = MachineInfo.Current();
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -70,7 +70,7 @@ internal static class LoadBenchmark
             {
                 // The socket path's code and the runtime's pools, in memory once, are part of the server's idle size.
                 var warmup = options.WarmupRun();
-                var warmupStats = new LoadStats(warmup.MaxMessages);
+                var warmupStats = new LoadStats(warmup.MaxMessages, warmup.Generator);
                 clients = [.. Enumerable.Range(0, warmup.Connections).Select(i => new LoadClient(i, i % warmup.Rooms, "room:" + rooms[i % warmup.Rooms], warmupStats, pending: 8, UserTopic(warmup, userIds[i])))];
                 var warmupReport = await new CycleRun(warmup, server, warmupStats, clients, tokens, bound.Token).RunAsync(0, coldIdle);
                 acked += warmupReport.Phases.Sum(p => p.RepliesOk); // the database holds these too
@@ -80,7 +80,7 @@ internal static class LoadBenchmark
 
             for (int cycle = 1; cycle <= options.Cycles; cycle++)
             {
-                var stats = new LoadStats(options.MaxMessages);
+                var stats = new LoadStats(options.MaxMessages, options.Generator);
                 clients = [.. Enumerable.Range(0, options.Connections).Select(i => new LoadClient(i, i % options.Rooms, "room:" + rooms[i % options.Rooms], stats, pending: i < options.Senders ? options.PendingPerSender : 8, UserTopic(options, userIds[i])))];
                 var run = new CycleRun(options, server, stats, clients, tokens, bound.Token);
                 var cycleReport = await run.RunAsync(cycle, idle);
@@ -110,7 +110,9 @@ internal static class LoadBenchmark
             options.Storage.Kind,
             DateTimeOffset.UtcNow.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
             machine,
-            new LoadOptionsReport(options.Connections, options.RoomSize, options.Rooms, options.Senders, options.Phases, options.Ramp, options.Sources, options.Heartbeat, options.Cycles),
+            new LoadOptionsReport(
+                options.Connections, options.RoomSize, options.Rooms, options.Senders, options.Phases, options.Ramp, options.Sources, options.Heartbeat, options.Cycles,
+                options.Generator, options.Generators),
             cycles,
             acked,
             stored,

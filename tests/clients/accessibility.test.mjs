@@ -115,6 +115,8 @@ for (const { name, viewport } of widths) {
     await mine.focus({ timeout: 5000 });
     await mine.getByRole("button", { name: "Edit" }).click({ timeout: 5000 });
     await page.getByRole("textbox", { name: "Edit message" }).waitFor({ timeout: 5000 });
+    // The editor opens with focus (a moment after it shows: the page moves it there once rendered); then the reader moves on.
+    await eventually(() => page.evaluate(() => document.activeElement?.matches(".edit-input")), 5000, "the editor to have focus");
     await answer.focus({ timeout: 5000 });
     await answer.getByRole("button", { name: "Reply" }).click({ timeout: 5000 });
     await page.locator(".reply-bar").waitFor({ timeout: 5000 });

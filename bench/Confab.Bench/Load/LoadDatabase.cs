@@ -78,12 +78,13 @@ internal static class LoadDatabase
     }
 
     /// <summary>The first <paramref name="count"/> load users with a token each, and the first <paramref name="rooms"/> room slugs.</summary>
-    public static async Task<(List<string> Tokens, List<long> UserIds, List<string> Rooms)> ReadAsync(LoadStorage storage, string secret, int count, int rooms)
+    public static async Task<(List<string> Tokens, List<long> UserIds, List<string> Rooms)> ReadAsync(
+        LoadStorage storage, string secret, int count, int rooms, int offset = 0)
     {
         var tokens = new AuthTokens(Options.Create(new AuthOptions { SigningKey = secret, TokenLifetime = TimeSpan.FromHours(24) }), TimeProvider.System);
         var results = await storage.UseAsync(executor => executor.ReadAsync(
         [
-            new SqlStatement("SELECT id, username FROM users WHERE username LIKE 'load%' ORDER BY id LIMIT ?1", count),
+            new SqlStatement("SELECT id, username FROM users WHERE username LIKE 'load%' ORDER BY id LIMIT ?1 OFFSET ?2", count, offset),
             new SqlStatement("SELECT slug FROM rooms WHERE slug LIKE 'load-%' ORDER BY id LIMIT ?1", rooms),
         ]));
         var tokenList = new List<string>(count);
@@ -99,7 +100,7 @@ internal static class LoadDatabase
         if (tokenList.Count < count || slugs.Count < rooms)
         {
             throw new InvalidOperationException(
-                $"{storage} holds {tokenList.Count} load users and {slugs.Count} load rooms; the run needs {count} and {rooms} (run `load-setup` with more)");
+                $"{storage} holds {tokenList.Count} load users past {offset} and {slugs.Count} load rooms; the run needs {count} and {rooms} (run `load-setup` with more)");
         }
 
         return (tokenList, ids, slugs);

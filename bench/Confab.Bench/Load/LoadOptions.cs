@@ -23,6 +23,11 @@ internal sealed record LoadOptions
           --secret S           the server's SECRET_KEY_BASE (default: the SECRET_KEY_BASE environment variable)
           --connections N      sockets, each its own user (default 100, at most 19800)
           --room-size M        members per room; sockets are dealt round-robin over ceil(N/M) rooms (default 10)
+          --rooms R            or over R rooms (several generators sharing rooms: M is then their members in all)
+          --user-offset U      skip the first U load users (several generators, each with users of its own)
+          --generator K        this generator's number, 0 to G-1, among --generators G on one cluster (default 0 of 1):
+                               message numbers are K*10^9 + n; a message from another generator counts in the delivery
+                               latency (one clock on one machine), and each room's members are G times this one's
           --senders S          sockets that send, dealt over the rooms too (default: all)
           --user-channel 1     each socket also joins its user's channel, user:<id> (default 0)
           --phases R:S[,R:S]   sending phases: total messages/s and seconds (default none)
@@ -54,6 +59,18 @@ internal sealed record LoadOptions
     public int Connections { get; init; } = 100;
 
     public int RoomSize { get; init; } = 10;
+
+    /// <summary>Rooms set by <c>--rooms</c>; 0: ceil(connections / room size).</summary>
+    public int RoomCount { get; init; }
+
+    public int UserOffset { get; init; }
+
+    public int Generator { get; init; }
+
+    public int Generators { get; init; } = 1;
+
+    /// <summary>Message numbers of one generator stay under this; generator K's start at K times it.</summary>
+    public const long NumberStride = 1_000_000_000;
 
     public int Senders { get; init; }
 
@@ -88,7 +105,7 @@ internal sealed record LoadOptions
 
     public double MaxSeconds { get; init; } = 900;
 
-    public int Rooms => (Connections + RoomSize - 1) / RoomSize;
+    public int Rooms => RoomCount > 0 ? RoomCount : (Connections + RoomSize - 1) / RoomSize;
 
     public IPEndPoint Server => new(IPAddress.Parse(Url.Host), Url.Port);
 
@@ -105,6 +122,10 @@ internal sealed record LoadOptions
             Name = args.Text("name", "load"),
             Connections = args.Number("connections", 100),
             RoomSize = args.Number("room-size", 10),
+            RoomCount = args.Number("rooms", 0),
+            UserOffset = args.Number("user-offset", 0),
+            Generator = args.Number("generator", 0),
+            Generators = args.Number("generators", 1),
             Senders = args.Number("senders", 0),
             UserChannel = args.Number("user-channel", 0) != 0,
             Phases = ParsePhases(args.Text("phases", "")),
@@ -131,7 +152,8 @@ internal sealed record LoadOptions
         : Secret.Length < 32 ? "--secret (or SECRET_KEY_BASE) must be the server's signing key"
         : !IPAddress.TryParse(Url.Host, out var host) || !IPAddress.IsLoopback(host) ? "--url must be a loopback address (127.0.0.0/8)"
         : Connections is < 1 or > MaxConnections ? $"--connections must be 1 to {MaxConnections}"
-        : RoomSize < 1 ? "--room-size must be at least 1"
+        : RoomSize < 1 || RoomCount < 0 || UserOffset < 0 ? "--room-size must be at least 1, --rooms and --user-offset not negative"
+        : Generators < 1 || Generator < 0 || Generator >= Generators ? "--generator must be 0 to --generators - 1"
         : Sources is < 1 or > 250 ? "--sources must be 1 to 250"
         : Ramp <= 0 || Connecting < 1 ? "--ramp and --connecting must be positive"
         : Cycles is < 1 or > 10 ? "--cycles must be 1 to 10"

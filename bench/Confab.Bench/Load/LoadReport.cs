@@ -33,7 +33,8 @@ internal sealed record MachineInfo(int Cores, string LoadAverageAtStart, string 
 }
 
 internal sealed record LoadOptionsReport(
-    int Connections, int RoomSize, int Rooms, int Senders, IReadOnlyList<LoadPhase> Phases, double Ramp, int Sources, double Heartbeat, int Cycles);
+    int Connections, int RoomSize, int Rooms, int Senders, IReadOnlyList<LoadPhase> Phases, double Ramp, int Sources, double Heartbeat, int Cycles,
+    int Generator, int Generators);
 
 internal sealed record CycleReport(int Cycle, JoinReport Join, List<PhaseReport> Phases, MemoryReport Memory);
 

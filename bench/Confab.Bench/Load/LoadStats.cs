@@ -21,11 +21,22 @@ internal sealed class LoadStats
     private long heartbeatsOk;
     private string? firstConnectError;
 
-    public LoadStats(long maxMessages)
+    private readonly long firstNumber;
+    private long foreign;
+
+    /// <summary>Counts for <paramref name="maxMessages"/> messages numbered from generator <paramref name="generator"/>'s first.</summary>
+    public LoadStats(long maxMessages, int generator = 0)
     {
         expected = new int[maxMessages];
         received = new int[maxMessages];
+        firstNumber = generator * LoadOptions.NumberStride;
     }
+
+    /// <summary>This generator's message numbers start here (<see cref="LoadOptions.NumberStride"/>).</summary>
+    public long FirstNumber => firstNumber;
+
+    /// <summary>Deliveries of other generators' messages (on other nodes of a cluster).</summary>
+    public long Foreign => Interlocked.Read(ref foreign);
 
     public LatencyHistogram Connect { get; } = new();
 
@@ -65,7 +76,7 @@ internal sealed class LoadStats
         return phase;
     }
 
-    public void ExpectDeliveries(long number, int members) => expected[number] = members;
+    public void ExpectDeliveries(long number, int members) => expected[number - firstNumber] = members;
 
     public void ConnectFailed(Exception e)
     {
@@ -116,13 +127,19 @@ internal sealed class LoadStats
 
     public void Delivered(long number, long sentAt, long now, bool duplicate)
     {
-        if ((ulong)number >= (ulong)received.Length)
+        PhaseStats? phase;
+        if ((ulong)(number - firstNumber) >= (ulong)received.Length)
         {
-            return;
+            // Another generator's: its latency counts in the phase under way, its accounting is that generator's.
+            Interlocked.Increment(ref foreign);
+            phase = Current;
+        }
+        else
+        {
+            Interlocked.Increment(ref received[number - firstNumber]);
+            phase = PhaseOf(number);
         }
 
-        Interlocked.Increment(ref received[number]);
-        PhaseStats? phase = PhaseOf(number);
         if (phase is null)
         {
             return;
@@ -140,7 +157,7 @@ internal sealed class LoadStats
     public (long Expected, long Missing, long Extra, long MessagesIncomplete) Count(PhaseStats phase)
     {
         long expectedTotal = 0, missing = 0, extra = 0, incomplete = 0;
-        for (long n = phase.FirstNumber; n < phase.EndNumber; n++)
+        for (long n = phase.FirstNumber - firstNumber; n < phase.EndNumber - firstNumber; n++)
         {
             int want = expected[n];
             int got = Volatile.Read(ref received[n]);

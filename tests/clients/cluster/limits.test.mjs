@@ -31,6 +31,7 @@ test("the message rate limit counts a user's messages on every node", async () =
   const channel = socket.channel("room:general", {});
   await reply(channel.join());
   assert.match((await errorReply(channel.push("new_message", { content: "over the socket" }))).reason, /slow down/i);
+  socket.disconnect();
 });
 
 test("slow mode holds across nodes: one message per period, whichever node it goes to", async () => {
