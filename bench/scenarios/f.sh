@@ -6,12 +6,13 @@
 # within 5 ms of one node's (scenario C on PostgreSQL, same session), each node's memory per socket as one node's.
 # Runs inside tests/postgres/local-postgres.sh (a throwaway PostgreSQL; redis-server is started here):
 #   POSTGRES_DURABLE=1 tests/postgres/local-postgres.sh env SKIP_BUILD=1 bash bench/scenarios/f.sh
-# PER_NODE=2000 SECONDS_SENDING=10 tries the script small.
+# PER_NODE=2000 SECONDS_SENDING=10 tries the script small; NODES=1 is the same load on one node (the figure to compare);
+# NODE_ENV="NAME=VALUE ..." adds to every node's environment (e.g. DOTNET_gcServer=0).
 STORAGE=postgres
 source "$(dirname "$0")/lib.sh"
 build
 per_node=${PER_NODE:-15000}
-nodes=3
+nodes=${NODES:-3}
 rooms=$((per_node * nodes / 10))
 rate=${RATE:-1000}
 sending=${SECONDS_SENDING:-60}
@@ -47,7 +48,7 @@ for i in $(seq 0 $((nodes - 1))); do
     export ASPNETCORE_ENVIRONMENT=Production SECRET_KEY_BASE="$secret" Storage__Provider=Postgres "ConnectionStrings__Postgres=$db" \
       Redis__Configuration="127.0.0.1:$redis_port" Confab__Cluster__NodeId="node-$i" \
       Confab__Messages__RateLimitCount=1000000 Logging__LogLevel__Default=Warning \
-      Confab__Realtime__MaxSocketsPerUser=1000000 Confab__Realtime__MaxSocketsPerAddress=1000000
+      Confab__Realtime__MaxSocketsPerUser=1000000 Confab__Realtime__MaxSocketsPerAddress=1000000 ${NODE_ENV:-}
     exec dotnet Confab.dll --urls "http://127.0.0.1:$((port + i))" >"$work/node-$i.log" 2>&1
   ) &
   pids+=($!)
@@ -72,7 +73,7 @@ for i in $(seq 0 $((nodes - 1))); do
     --server-pid "${server_pids[$i]}" --out "$results/f-cluster-node-$i-$stamp.json" \
     --connections "$per_node" --user-offset $((per_node * i)) --rooms "$rooms" --room-size 10 --generator "$i" --generators "$nodes" \
     --sources 8 --ramp $((500 / nodes)) --warmup 100 --settle 120 --phases "$(awk "BEGIN { print $rate / $nodes }"):$sending" \
-    --drain 5 --max-seconds 900 >"$work/generator-$i.log" 2>&1 &
+    --drain 5 --barrier "$work/barrier" --max-seconds 900 >"$work/generator-$i.log" 2>&1 &
   generators+=($!)
 done
 status=0

@@ -10,6 +10,7 @@
 # refuses to run as root, so as root the server runs as the postgres user (runuser); the command runs as the caller.
 # fsync is off: the cluster is deleted afterwards, and tests gain nothing from waiting for the disk. Benchmarks of
 # durable commits set POSTGRES_DURABLE=1 (fsync and full-page writes on, PostgreSQL's defaults).
+# POSTGRES_OPTIONS adds server settings, e.g. "-c shared_preload_libraries=pg_stat_statements" to see where the time goes.
 set -uo pipefail
 
 bin=${POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -43,7 +44,7 @@ stop() {
 trap stop EXIT
 
 if ! "${as_server[@]}" "$bin/pg_ctl" -D "$state/data" -l "$state/postgres.log" -w -t 60 start \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$state $durability -c max_connections=400" >/dev/null; then
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$state $durability -c max_connections=400 ${POSTGRES_OPTIONS:-}" >/dev/null; then
   cat "$state/postgres.log" >&2
   echo "local-postgres: PostgreSQL did not start" >&2
   exit 1

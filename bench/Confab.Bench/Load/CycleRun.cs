@@ -34,7 +34,7 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
             var senders = clients.Take(options.Senders).Where(c => c.IsJoined).ToArray();
             for (int i = 0; i < options.Phases.Count; i++)
             {
-                var phase = await SendPhaseAsync($"phase {i + 1}", options.Phases[i], senders, members);
+                var phase = await SendPhaseAsync(cycle, $"phase {i + 1}", options.Phases[i], senders, members);
                 phases.Add(phase);
                 Console.WriteLine($"{tag} {phase.Name}: offered {phase.OfferedRate:F0} msgs/s, sent {phase.Sent}, acked {phase.RepliesOk} (errors {phase.RepliesError}); push→reply {phase.PushToReply}");
                 Console.WriteLine($"{tag} {phase.Name}: delivered {phase.Delivered}/{phase.ExpectedDeliveries} (missing {phase.Missing}, extra {phase.Extra}, out of order {phase.OutOfOrderOrRepeated}), "
@@ -43,6 +43,7 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
             }
 
             await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
+            await MeetAsync(cycle, "sent");
         }
         finally
         {
@@ -99,9 +100,11 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
             Rss());
     }
 
-    private async Task<PhaseReport> SendPhaseAsync(string name, LoadPhase phase, LoadClient[] senders, int[] members)
+    private async Task<PhaseReport> SendPhaseAsync(int cycle, string name, LoadPhase phase, LoadClient[] senders, int[] members)
     {
         var phaseStats = stats.StartPhase(name, nextNumber);
+        // Every generator's sockets have joined, and each counts others' messages in this phase, before any sends.
+        await MeetAsync(cycle, name.Replace(' ', '-'));
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -186,6 +189,25 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
                 }
             }
         }
+    }
+
+    // With several generators on one cluster: waits until every one of them got here (a file each in --barrier).
+    private async Task MeetAsync(int cycle, string point)
+    {
+        if (options.Barrier is not { } folder)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, $"{cycle}-{point}-{options.Generator}"), "", cancellationToken);
+        var clock = Stopwatch.StartNew();
+        while (Directory.GetFiles(folder, $"{cycle}-{point}-*").Length < options.Generators)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        Console.WriteLine($"[{options.Name} #{cycle}] all {options.Generators} generators {point} (waited {clock.Elapsed.TotalSeconds:F1} s)");
     }
 
     private double Rss() => ServerSampler.Mib(server?.ResidentBytes() ?? 0);

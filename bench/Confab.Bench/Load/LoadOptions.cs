@@ -28,6 +28,8 @@ internal sealed record LoadOptions
           --generator K        this generator's number, 0 to G-1, among --generators G on one cluster (default 0 of 1):
                                message numbers are K*10^9 + n; a message from another generator counts in the delivery
                                latency (one clock on one machine), and each room's members are G times this one's
+          --barrier DIR        with several generators: each waits for all the others here (a file each) when its
+                               sockets have joined and again before they leave, so no one sends to a room still filling
           --senders S          sockets that send, dealt over the rooms too (default: all)
           --user-channel 1     each socket also joins its user's channel, user:<id> (default 0)
           --phases R:S[,R:S]   sending phases: total messages/s and seconds (default none)
@@ -68,6 +70,9 @@ internal sealed record LoadOptions
     public int Generator { get; init; }
 
     public int Generators { get; init; } = 1;
+
+    /// <summary>Where several generators meet (<c>--barrier</c>); null: this one goes on alone.</summary>
+    public string? Barrier { get; init; }
 
     /// <summary>Message numbers of one generator stay under this; generator K's start at K times it.</summary>
     public const long NumberStride = 1_000_000_000;
@@ -126,6 +131,7 @@ internal sealed record LoadOptions
             UserOffset = args.Number("user-offset", 0),
             Generator = args.Number("generator", 0),
             Generators = args.Number("generators", 1),
+            Barrier = args.Text("barrier", "") is { Length: > 0 } barrier ? barrier : null,
             Senders = args.Number("senders", 0),
             UserChannel = args.Number("user-channel", 0) != 0,
             Phases = ParsePhases(args.Text("phases", "")),
@@ -177,6 +183,7 @@ internal sealed record LoadOptions
         LeaveWait = 5,
         Cycles = 1,
         Warmup = 0,
+        Barrier = null, // each generator warms its own node up
     };
 
     /// <summary>How many messages the phases can send at most (sizes the per-message counters).</summary>

@@ -15,7 +15,8 @@ namespace Confab.Cluster;
 /// Each key is a sorted set of the times of the permits taken (<c>confab:limit:&lt;key&gt;</c>), trimmed to the window
 /// and expiring with it; one script takes a permit or answers the wait, atomically.
 /// </remarks>
-public sealed partial class ClusterLimits(RedisLink link, ConfabMetrics metrics, ILogger<ClusterLimits> logger)
+public sealed partial class ClusterLimits(
+    RedisLink link, Microsoft.Extensions.Options.IOptions<ClusterOptions> options, ConfabMetrics metrics, ILogger<ClusterLimits> logger)
 {
     // The wait for Redis before this node decides alone: a post is never held up long by a slow or distant Redis.
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
@@ -39,7 +40,9 @@ public sealed partial class ClusterLimits(RedisLink link, ConfabMetrics metrics,
     private int perNode;
 
     /// <summary>Whether limits are counted by the cluster now (Redis configured and answering).</summary>
-    public bool Shared => link.Enabled && link.IsConnected;
+    public bool Shared => Enabled && link.IsConnected;
+
+    private bool Enabled => link.Enabled && options.Value.SharedLimits;
 
     /// <summary>
     /// Takes one of <paramref name="limit"/> permits per <paramref name="window"/> for <paramref name="key"/>: null when
@@ -49,7 +52,7 @@ public sealed partial class ClusterLimits(RedisLink link, ConfabMetrics metrics,
     public async ValueTask<TimeSpan?> TakeAsync(string key, int limit, TimeSpan window, Func<TimeSpan?> local)
     {
         var alone = local();
-        if (!link.Enabled)
+        if (!Enabled)
         {
             return alone;
         }

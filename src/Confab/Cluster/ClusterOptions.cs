@@ -26,6 +26,12 @@ public sealed class ClusterOptions
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Count the message rate limit, slow mode and the log-in limits across the nodes, in Redis (a round trip per post and
+    /// per log-in). Default true; false counts them per node, as with no Redis.
+    /// </summary>
+    public bool SharedLimits { get; set; } = true;
+
     /// <summary>How often this node tells the others it is there (and how far its presence diffs went). Default 5 s.</summary>
     public TimeSpan PresenceHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 

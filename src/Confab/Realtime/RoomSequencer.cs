@@ -17,7 +17,8 @@ namespace Confab.Realtime;
 /// room's lock, so deliveries of one room never interleave; they only queue frames (a fan-out never waits).</para>
 /// <para>A gap shows only when a later event comes. The last events of a room that then falls silent (their publish lost,
 /// or their node dead before it published) are found by <see cref="CatchUp"/>, which a cluster's sweep calls with the
-/// room's newest seq in the store.</para>
+/// room's newest seq in the store; what the store has and this node has not is given the same moment to arrive as a
+/// gap, since under load most of it is merely on its way.</para>
 /// </remarks>
 public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream)
 {
@@ -72,8 +73,9 @@ public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream
     }
 
     /// <summary>
-    /// The store has the room's events up to <paramref name="lastSeq"/>: whatever of them was not handed on yet (its publish
-    /// lost) is read from the store now and handed on.
+    /// The store has the room's events up to <paramref name="lastSeq"/>: whatever of them is still not handed on after
+    /// <see cref="RoomEventStream.GapTimeout"/> (its publish lost, not merely on its way) is read from the store then and
+    /// handed on.
     /// </summary>
     public void CatchUp(long lastSeq)
     {
@@ -85,13 +87,11 @@ public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream
             }
 
             committed = lastSeq;
-            if (filling)
+            if (!filling)
             {
-                return;
+                StartGapTimerLocked();
             }
         }
-
-        _ = FillAsync();
     }
 
     public void Receive(string name, IRoomEvent payload)
@@ -133,7 +133,7 @@ public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream
             var (seq, next) = held.First();
             if (seq != delivered + 1)
             {
-                gapTimer ??= stream.Time.CreateTimer(static state => ((RoomSequencer)state!).OnGapTimeout(), this, stream.GapTimeout, Timeout.InfiniteTimeSpan);
+                StartGapTimerLocked();
                 return;
             }
 
@@ -142,9 +142,18 @@ public sealed class RoomSequencer(long roomId, Room room, RoomEventStream stream
             stream.Deliver(room, topic, next.Event, next.Payload);
         }
 
+        if (committed > delivered)
+        {
+            StartGapTimerLocked(); // the store has more than arrived: wait for it a moment, then read it
+            return;
+        }
+
         gapTimer?.Dispose();
         gapTimer = null;
     }
+
+    private void StartGapTimerLocked() =>
+        gapTimer ??= stream.Time.CreateTimer(static state => ((RoomSequencer)state!).OnGapTimeout(), this, stream.GapTimeout, Timeout.InfiniteTimeSpan);
 
     private void OnGapTimeout() => _ = FillAsync();
 
