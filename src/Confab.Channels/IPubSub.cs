@@ -21,6 +21,12 @@ public interface IPubSub
     /// </summary>
     ValueTask LocalBroadcastAsync(Broadcast message, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether <see cref="LocalBroadcastAsync"/> on <paramref name="topic"/> would reach anyone in this process now: a
+    /// publisher with many topics and few listeners here may skip building what nobody would get. True when unknown.
+    /// </summary>
+    bool HasLocalSubscribers(string topic) => true;
+
     /// <summary>Subscribes in this process; dispose the result to unsubscribe.</summary>
     IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber);
 }

@@ -26,6 +26,9 @@ public sealed class LocalPubSub : IPubSub
     public int SubscriberCount(string topic) => _topics.TryGetValue(topic, out var subscribers) ? subscribers.Length : 0;
 
     /// <inheritdoc />
+    public bool HasLocalSubscribers(string topic) => _topics.ContainsKey(topic);
+
+    /// <inheritdoc />
     public ValueTask BroadcastAsync(Broadcast message, CancellationToken cancellationToken = default)
     {
         Publish(message);

@@ -45,6 +45,9 @@ public sealed class ClusterPubSub(RedisLink link, ILoggerFactory loggers) : IPub
         local.BroadcastAsync(message, cancellationToken);
 
     /// <inheritdoc />
+    public bool HasLocalSubscribers(string topic) => local.HasLocalSubscribers(topic);
+
+    /// <inheritdoc />
     public IDisposable Subscribe(string topic, IBroadcastSubscriber subscriber) => local.Subscribe(topic, subscriber);
 
     public async Task StartAsync(CancellationToken cancellationToken) =>

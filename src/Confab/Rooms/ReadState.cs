@@ -98,8 +98,8 @@ public sealed partial class ReadState(
         {
             // The other nodes read this user's counts again; their devices hear of it from this node, wherever they are.
             cluster.PublishReadMoved(room.Id, user.Id);
-            Publish(user.Id, ReadMarkerEvent, JsonPayload.Serialize(
-                new ReadMarkerNotice(room.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.ReadMarkerNotice), everyNode: true);
+            Send(new Broadcast(UserChannel.Topic(user.Id), ReadMarkerEvent, JsonPayload.Serialize(
+                new ReadMarkerNotice(room.Slug, counts.LastReadSeq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.ReadMarkerNotice)), everyNode: true);
         }
 
         return counts;
@@ -288,7 +288,7 @@ public sealed partial class ReadState(
                     notices.Add(Activity(reads.Room, counter.Now, message.Seq));
                     if (mentioned)
                     {
-                        notices.Add(new Notice(id, MentionEvent, JsonPayload.Serialize(new MentionNotice(reads.Room.Slug, message), ConfabJsonContext.Default.MentionNotice)));
+                        notices.Add(new Notice(id, MentionEvent, new MentionNotice(reads.Room.Slug, message)));
                     }
                 }
 
@@ -337,25 +337,37 @@ public sealed partial class ReadState(
     }
 
     private static Notice Activity(Room room, ReadCounts counts, long seq) =>
-        new(counts.UserId, RoomActivityEvent, JsonPayload.Serialize(
-            new RoomActivityNotice(room.Slug, seq, counts.UnreadCount, counts.MentionCount), ConfabJsonContext.Default.RoomActivityNotice));
+        new(counts.UserId, RoomActivityEvent, new RoomActivityNotice(room.Slug, seq, counts.UnreadCount, counts.MentionCount));
 
     private static Notice RoomNotice(long userId, string @event, Room room, string? role) =>
-        new(userId, @event, JsonPayload.Serialize(new RoomNoticePayload(room.Slug, room.Name, room.Visibility, role), ConfabJsonContext.Default.RoomNoticePayload));
+        new(userId, @event, new RoomNoticePayload(room.Slug, room.Name, room.Visibility, role));
 
+    // Derived notices go to this node's sockets of each user: written only for users who have one here (in a cluster, a
+    // room's members are spread over the nodes, and every node derives every member's notices).
     private void Publish(List<Notice>? notices)
     {
         foreach (var notice in notices ?? [])
         {
-            Publish(notice.UserId, notice.Event, notice.Payload);
+            var topic = UserChannel.Topic(notice.UserId);
+            if (pubSub.HasLocalSubscribers(topic))
+            {
+                Send(new Broadcast(topic, notice.Event, Write(notice.Body)), everyNode: false);
+            }
         }
     }
 
+    private static JsonPayload Write(object body) => body switch
+    {
+        RoomActivityNotice activity => JsonPayload.Serialize(activity, ConfabJsonContext.Default.RoomActivityNotice),
+        MentionNotice mention => JsonPayload.Serialize(mention, ConfabJsonContext.Default.MentionNotice),
+        RoomNoticePayload room => JsonPayload.Serialize(room, ConfabJsonContext.Default.RoomNoticePayload),
+        _ => throw new ArgumentException($"No notice is written from a {body.GetType().Name}.", nameof(body)),
+    };
+
     // What each node derives from the room events it delivers goes to its own sockets (every node derives it); what
     // happened on this node alone, to every node's.
-    private void Publish(long userId, string @event, JsonPayload payload, bool everyNode = false)
+    private void Send(Broadcast notice, bool everyNode)
     {
-        var notice = new Broadcast(UserChannel.Topic(userId), @event, payload);
         var sent = everyNode ? pubSub.BroadcastAsync(notice) : pubSub.LocalBroadcastAsync(notice);
         if (!sent.IsCompletedSuccessfully)
         {
@@ -375,7 +387,8 @@ public sealed partial class ReadState(
         }
     }
 
-    private sealed record Notice(long UserId, string Event, JsonPayload Payload);
+    // A notice for one user: its event, and what its payload is written from (only if it is sent).
+    private sealed record Notice(long UserId, string Event, object Body);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
