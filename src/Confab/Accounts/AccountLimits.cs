@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Confab.Api;
+using Confab.Cluster;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -82,16 +83,7 @@ public sealed class AccountLimits : IDisposable
             return null; // nobody's account: the per-IP limit still counts it
         }
 
-        key = key.Length > MaxKeyLength ? key[..MaxKeyLength] : key;
-        var lease = perUsername.AttemptAcquire(key);
-        if (!lease.IsAcquired)
-        {
-            lease.Dispose();
-            lease = await perUsername.AcquireAsync(key);
-        }
-
-        using var _ = lease;
-        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
+        return await perUsername.TakeAsync(key.Length > MaxKeyLength ? key[..MaxKeyLength] : key, TimeSpan.FromMinutes(1));
     }
 
     /// <summary>Marks a refused form post: 429 with <c>Retry-After</c>.</summary>

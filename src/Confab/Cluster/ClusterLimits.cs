@@ -170,3 +170,26 @@ public sealed class SharedWindowLimiter(ClusterLimits limits, string key, int pe
         }
     }
 }
+
+public static class SharedWindowLimiting
+{
+    /// <summary>
+    /// Takes a permit for <paramref name="key"/> as ASP.NET Core's middleware does: the attempt, and when it is not
+    /// granted at once, the asking (which a <see cref="SharedWindowLimiter"/> leaves to the cluster). Null when taken,
+    /// else the wait (<paramref name="fallbackWait"/> when the limiter does not say).
+    /// </summary>
+    public static async ValueTask<TimeSpan?> TakeAsync<TKey>(this PartitionedRateLimiter<TKey> limiter, TKey key, TimeSpan fallbackWait)
+    {
+        var lease = limiter.AttemptAcquire(key);
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            lease = await limiter.AcquireAsync(key);
+        }
+
+        using (lease)
+        {
+            return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : fallbackWait;
+        }
+    }
+}

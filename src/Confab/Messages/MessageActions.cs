@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Confab.Cluster;
 using Confab.Rooms;
 using Confab.Storage;
 using Confab.Telemetry;
@@ -212,21 +213,13 @@ public sealed class MessageActions : IDisposable
 
     private async ValueTask<ChangeResult?> RateLimitedAsync(long userId)
     {
-        var lease = limiter.AttemptAcquire(userId);
-        if (!lease.IsAcquired)
-        {
-            lease.Dispose();
-            lease = await limiter.AcquireAsync(userId);
-        }
-
-        using var _ = lease;
-        if (lease.IsAcquired)
+        if (await limiter.TakeAsync(userId, options.RateLimitWindow) is not { } wait)
         {
             return null;
         }
 
         metrics.MessageRejected("rate_limit");
-        return ChangeResult.RateLimited(lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.RateLimitWindow);
+        return ChangeResult.RateLimited(wait);
     }
 
     private Dictionary<string, string[]>? ValidateContent(string text) =>
