@@ -39,11 +39,17 @@ async function join(client, node, params) {
   client.socket = connect(node, { token: client.user.token });
   client.channel = client.socket.channel(`room:${client.room}`, params);
   for (const name of roomEventNames) client.channel.on(name, (payload) => client.received.push(payload.seq));
-  const joined = await new Promise((ok, fail) =>
-    client.channel.join().receive("ok", ok).receive("error", (e) => fail(new Error(JSON.stringify(e)))),
+  // The replayed events are recorded in the reply's own callback: frames that came in the same read as the reply are
+  // handled before an awaiting caller resumes, and they come after it.
+  return new Promise((ok, fail) =>
+    client.channel
+      .join()
+      .receive("ok", (joined) => {
+        for (const entry of joined.events ?? []) client.received.push(entry.payload.seq);
+        ok(joined);
+      })
+      .receive("error", (e) => fail(new Error(JSON.stringify(e)))),
   );
-  for (const entry of joined.events ?? []) client.received.push(entry.payload.seq);
-  return joined;
 }
 
 /** Sends `count` messages with client_ids, `pace` ms apart, each retried until acknowledged; resolves with their seqs. */
