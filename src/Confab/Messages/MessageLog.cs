@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Confab.Rooms;
 using Confab.Storage;
@@ -9,7 +8,7 @@ namespace Confab.Messages;
 
 /// <summary>
 /// The one way room changes get stored: messages posted, edited and deleted, reactions added and removed. A single
-/// writer takes everything queued, commits it in one transaction (group commit) through <see cref="ChatStore.CommitAsync"/>,
+/// writer takes everything queued, commits it in one transaction (group commit) through <see cref="ChatStore.Commit"/>,
 /// gives each event its room's next <c>seq</c> at commit, and only then completes each change: acked means committed.
 /// </summary>
 /// <remarks>
@@ -145,33 +144,12 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
-    // Blocks its thread while it waits and commits: on SQLite a commit is synchronous anyway; on D1 the thread waits for
-    // the request. It blocks without spinning first (as Task.Wait would): spinning took 7% of the server's CPU in a
-    // fan-out of 100,000 deliveries/s at only 20 commits/s, a core the sockets needed.
+    // Blocks its thread while it waits and commits: on SQLite and PostgreSQL a commit runs on it, synchronously, and so
+    // does what follows (the replies' completions, the publish); on D1 the thread waits for the request.
     private void Write()
     {
         var batch = new List<PendingChange>(maxBatchSize);
-        using var signal = new ManualResetEventSlim(initialState: false, spinCount: 0);
-        Action wake = signal.Set;
-        void Block<TAwaiter>(TAwaiter awaiter)
-            where TAwaiter : ICriticalNotifyCompletion
-        {
-            signal.Reset();
-            awaiter.UnsafeOnCompleted(wake);
-            signal.Wait();
-        }
-
-        bool More(ValueTask<bool> waiting)
-        {
-            if (!waiting.IsCompleted)
-            {
-                Block(waiting.GetAwaiter());
-            }
-
-            return waiting.GetAwaiter().GetResult();
-        }
-
-        while (More(queue.Reader.WaitToReadAsync()))
+        while (BlockingWait.Result(queue.Reader.WaitToReadAsync()))
         {
             // Up to maxBatchSize statements (a post is one; an edit, four): D1 runs at most 1,000 per batch.
             var statements = 0;
@@ -184,13 +162,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
 
             try
             {
-                var committed = CommitAsync(batch).GetAwaiter();
-                if (!committed.IsCompleted)
-                {
-                    Block(committed);
-                }
-
-                committed.GetResult();
+                Commit(batch);
             }
             catch (Exception e)
             {
@@ -206,7 +178,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<PendingChange> batch)
+    private void Commit(List<PendingChange> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         CommittedChange?[] outcomes;
@@ -219,7 +191,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             }
 
             // One timestamp per batch: every event of a commit is stored at the same instant.
-            outcomes = await store.CommitAsync(changes, time.GetUtcNow());
+            outcomes = store.Commit(changes, time.GetUtcNow());
             metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch (StorageException e) when (batch.Count > 1 && e.Kind != StorageErrorKind.Unavailable)
@@ -230,7 +202,7 @@ public sealed partial class MessageLog : IHostedService, IAsyncDisposable
             {
                 try
                 {
-                    await CommitAsync([pending]);
+                    Commit([pending]);
                 }
                 catch (StorageException single)
                 {

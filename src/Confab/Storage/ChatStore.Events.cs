@@ -7,8 +7,9 @@ public sealed partial class ChatStore
     /// <summary>
     /// Commits room changes in one transaction (the group commit of <see cref="MessageLog"/>): what each became, in
     /// order, or null where nothing changed (<see cref="RoomChangeBatch"/>). Every event's time is <paramref name="now"/>.
+    /// Blocks the calling thread until the transaction is over (<see cref="ISqlExecutor.Batch"/>): the writer's.
     /// </summary>
-    public async Task<CommittedChange?[]> CommitAsync(IReadOnlyList<RoomChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public CommittedChange?[] Commit(IReadOnlyList<RoomChange> changes, DateTimeOffset now)
     {
         var text = DbTime.ToText(now);
         var batch = new RoomChangeBatch(text, changes.Count, executor.Dialect);
@@ -17,7 +18,7 @@ public sealed partial class ChatStore
             batch.Add(change);
         }
 
-        return batch.Read(await executor.BatchAsync(batch.Statements(), cancellationToken), DbTime.Parse(text));
+        return batch.Read(executor.Batch(batch.Statements()), DbTime.Parse(text));
     }
 
     /// <summary>

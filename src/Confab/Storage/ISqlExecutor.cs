@@ -22,6 +22,14 @@ public interface ISqlExecutor
     Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="BatchAsync"/> on the calling thread, which it blocks until the batch committed or failed: for a thread
+    /// of its own that does nothing else meanwhile (the message log's writer), so that what follows the commit runs there
+    /// too and never waits for the thread pool. By default <see cref="BatchAsync"/>, waited for; an executor whose
+    /// database client can run synchronously (SQLite, Npgsql) runs it so.
+    /// </summary>
+    IReadOnlyList<SqlResult> Batch(IReadOnlyList<SqlStatement> statements) => BlockingWait.Result(BatchAsync(statements));
+
+    /// <summary>
     /// Runs read-only statements as of one instant (one read transaction), so that what they read belongs together. By
     /// default as a <see cref="BatchAsync"/>: D1 runs a batch as one transaction.
     /// </summary>

@@ -42,6 +42,12 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
             settings.AutoPrepareMinUsages = 2;
         }
 
+        // Confab leaves no session state on a connection (no SET, temporary table, LISTEN or advisory lock past the
+        // migrator's, which lets go of its own), so a connection going back to the pool needs no reset: Npgsql's reset is
+        // seven statements run ahead of the next use (it keeps prepared statements, so no DISCARD ALL), more than a
+        // group commit's own. An open or failed transaction is still rolled back.
+        settings.NoResetOnClose = true;
+
         dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
     }
 
@@ -53,31 +59,51 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
     public async Task<SqlResult> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
-        return (await RunAsync([statement], readOnly: false, cancellationToken))[0];
+        return (await RunAsync([statement], readOnly: false, blocking: false, cancellationToken))[0];
     }
 
     public async Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        return statements.Count == 0 ? [] : await RunAsync(statements, readOnly: false, cancellationToken);
+        return statements.Count == 0 ? [] : await RunAsync(statements, readOnly: false, blocking: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// The batch with Npgsql's synchronous I/O, on the calling thread (the message log's writer): the commit's answer is
+    /// read there, not by a thread-pool thread that the sockets' work keeps waiting, and what follows a commit (the
+    /// senders' replies, the publish) runs on the writer too, as on SQLite.
+    /// </summary>
+    public IReadOnlyList<SqlResult> Batch(IReadOnlyList<SqlStatement> statements)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        if (statements.Count == 0)
+        {
+            return [];
+        }
+
+        // Every await in RunAsync is of a finished task when blocking: the ValueTask is complete on return.
+        var run = RunAsync(statements, readOnly: false, blocking: true, CancellationToken.None);
+        return run.IsCompleted ? run.Result : BlockingWait.Result(run);
     }
 
     public async Task<IReadOnlyList<SqlResult>> ReadAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        return statements.Count == 0 ? [] : await RunAsync(statements, readOnly: statements.Count > 1, cancellationToken);
+        return statements.Count == 0 ? [] : await RunAsync(statements, readOnly: statements.Count > 1, blocking: false, cancellationToken);
     }
 
     public void Dispose() => dataSource.Dispose();
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
-    private async Task<SqlResult[]> RunAsync(IReadOnlyList<SqlStatement> statements, bool readOnly, CancellationToken cancellationToken)
+    /// <summary>One round trip; with <paramref name="blocking"/>, with Npgsql's synchronous calls (it then completes before it returns).</summary>
+    private async ValueTask<SqlResult[]> RunAsync(IReadOnlyList<SqlStatement> statements, bool readOnly, bool blocking, CancellationToken cancellationToken)
     {
+        NpgsqlConnection? connection = null;
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch(connection);
+            connection = blocking ? dataSource.OpenConnection() : await dataSource.OpenConnectionAsync(cancellationToken);
+            using var batch = new NpgsqlBatch(connection);
             var first = 0;
             if (readOnly)
             {
@@ -106,7 +132,8 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
 
             var rows = new List<SqlRow>?[batch.BatchCommands.Count];
             var returnedIds = new long[batch.BatchCommands.Count];
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            var reader = blocking ? batch.ExecuteReader() : await batch.ExecuteReaderAsync(cancellationToken);
+            try
             {
                 var set = 0;
                 do
@@ -124,7 +151,7 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
                     var index = withRows[set++];
                     var list = rows[index] = [];
                     var id = IdColumn(reader);
-                    while (await reader.ReadAsync(cancellationToken))
+                    while (blocking ? reader.Read() : await reader.ReadAsync(cancellationToken))
                     {
                         list.Add(ReadRow(reader));
                         if (id >= 0 && !reader.IsDBNull(id))
@@ -133,11 +160,22 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
                         }
                     }
                 }
-                while (await reader.NextResultAsync(cancellationToken));
+                while (blocking ? reader.NextResult() : await reader.NextResultAsync(cancellationToken));
 
                 if (set != withRows.Count)
                 {
                     throw Mismatch(withRows.Count);
+                }
+            }
+            finally
+            {
+                if (blocking)
+                {
+                    reader.Dispose();
+                }
+                else
+                {
+                    await reader.DisposeAsync();
                 }
             }
 
@@ -167,6 +205,20 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
         catch (TimeoutException e)
         {
             throw new StorageException($"PostgreSQL did not answer in time: {e.Message}", StorageErrorKind.Unavailable, e);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                if (blocking)
+                {
+                    connection.Dispose();
+                }
+                else
+                {
+                    await connection.DisposeAsync();
+                }
+            }
         }
     }
 

@@ -95,14 +95,20 @@ public sealed class SqliteExecutor : ISqlExecutor, IDisposable
 
     public Task<IReadOnlyList<SqlResult>> BatchAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(statements);
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Batch(statements));
+    }
+
+    /// <summary>A batch runs on the calling thread whichever way it is called: SQLite has no asynchronous I/O.</summary>
+    public IReadOnlyList<SqlResult> Batch(IReadOnlyList<SqlStatement> statements)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
         lock (batchLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             try
             {
-                return Task.FromResult<IReadOnlyList<SqlResult>>(RunBatch(statements));
+                return RunBatch(statements);
             }
             catch (SqliteException e)
             {

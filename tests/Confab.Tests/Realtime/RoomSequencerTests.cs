@@ -40,8 +40,8 @@ public sealed class RoomSequencerTests : IAsyncLifetime, IBroadcastSubscriber, I
         var alice = new MessageAuthor(user.Id, user.Username);
 
         // Six committed events: seqs 1-6 in the store, as a node that committed them would have them.
-        var first = (Message)(await store.CommitAsync([new PostMessage(general, alice, "one", null, null)], Now).Within())[0]!.Payload;
-        var rest = await store.CommitAsync(
+        var first = (Message)(store.Commit([new PostMessage(general, alice, "one", null, null)], Now))[0]!.Payload;
+        var rest = store.Commit(
             [
                 new PostMessage(general, alice, "two", null, null),
                 new ChangeReaction(general, alice, first.Id, "👍", Add: true),
@@ -49,7 +49,7 @@ public sealed class RoomSequencerTests : IAsyncLifetime, IBroadcastSubscriber, I
                 new PostMessage(general, alice, "five", null, null),
                 new ChangeReaction(general, alice, first.Id, "👍", Add: false),
             ],
-            Now).Within();
+            Now);
         events = [new RoomEventEntry(RoomEventNames.NewMessage, first), .. rest.Select(c => new RoomEventEntry(c!.Event, c.Payload))];
         Assert.Equal([1L, 2, 3, 4, 5, 6], events.Select(e => e.Payload.Seq));
 

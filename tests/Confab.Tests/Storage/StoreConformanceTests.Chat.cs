@@ -56,7 +56,7 @@ public abstract partial class StoreConformanceTests
         var (general, alice) = await GeneralAndAliceAsync();
         var random = await Store.GetRoomBySlugAsync("random").Within();
 
-        var committed = await Store.CommitAsync(
+        var committed = Store.Commit(
             [
                 Post(general, alice, "one", "k1"),
                 Post(general, alice, "two", null),
@@ -64,7 +64,7 @@ public abstract partial class StoreConformanceTests
                 Post(general, alice, "one again", "k1"),
                 Post(general, alice, "three", "k3"),
             ],
-            Now).Within();
+            Now);
 
         var stored = committed.Select(c => (c?.Payload as Message) is { } m ? (m.Id, m.Seq) : ((long, long)?)null).ToList();
         Assert.Equal([1L, 2L, 1L], stored.Take(3).Select(s => s!.Value.Item2));

@@ -11,10 +11,10 @@ public abstract partial class StoreConformanceTests
     private static PostMessage Post(Room room, MessageAuthor author, string content, string? clientId = null, ReplyPreview? replyTo = null) =>
         new(room, author, content, clientId, replyTo);
 
-    private async Task<Message> PostOneAsync(Room room, MessageAuthor author, string content, ReplyPreview? replyTo = null) =>
-        (Message)(await Store.CommitAsync([Post(room, author, content, replyTo: replyTo)], Now).Within())[0]!.Payload;
+    private Message PostOne(Room room, MessageAuthor author, string content, ReplyPreview? replyTo = null) =>
+        (Message)Store.Commit([Post(room, author, content, replyTo: replyTo)], Now)[0]!.Payload;
 
-    private async Task<CommittedChange?> CommitOneAsync(RoomChange change) => (await Store.CommitAsync([change], Now).Within())[0];
+    private CommittedChange? CommitOne(RoomChange change) => Store.Commit([change], Now)[0];
 
     [Fact]
     public async Task Edits_deletes_and_reactions_take_the_rooms_next_seqs_and_replay_in_order()
@@ -22,11 +22,11 @@ public abstract partial class StoreConformanceTests
         var (general, alice) = await GeneralAndAliceAsync();
         var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
         var bob = new MessageAuthor(bobUser!.Id, "bob");
-        var first = await PostOneAsync(general, alice, "first");
-        var second = await PostOneAsync(general, bob, "second");
+        var first = PostOne(general, alice, "first");
+        var second = PostOne(general, bob, "second");
 
         // Several changes in one group commit, as the log makes them.
-        var committed = await Store.CommitAsync(
+        var committed = Store.Commit(
             [
                 new EditMessage(general, alice, first.Id, "first, edited"),
                 new ChangeReaction(general, alice, second.Id, "👍", Add: true),
@@ -34,9 +34,9 @@ public abstract partial class StoreConformanceTests
                 new ChangeReaction(general, alice, second.Id, "🎉", Add: true),
                 new ChangeReaction(general, alice, second.Id, "👍", Add: false),
             ],
-            Now).Within();
-        var deleted = await CommitOneAsync(new DeleteMessage(general, alice, first.Id));
-        var third = await PostOneAsync(general, bob, "third");
+            Now);
+        var deleted = CommitOne(new DeleteMessage(general, alice, first.Id));
+        var third = PostOne(general, bob, "third");
 
         Assert.Equal([3L, 4L, 5L, 6L, 7L], committed.Select(c => c!.Payload.Seq));
         var updated = Assert.IsType<MessageUpdated>(committed[0]!.Payload);
@@ -85,16 +85,16 @@ public abstract partial class StoreConformanceTests
         var random = (await Store.GetRoomBySlugAsync("random").Within())!;
         var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
         var bob = new MessageAuthor(bobUser!.Id, "bob");
-        var mine = await PostOneAsync(general, alice, "mine");
-        var gone = await PostOneAsync(general, alice, "to be deleted");
-        Assert.NotNull(await CommitOneAsync(new DeleteMessage(general, alice, gone.Id)));
-        Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, bob, mine.Id, "👍", Add: true)));
+        var mine = PostOne(general, alice, "mine");
+        var gone = PostOne(general, alice, "to be deleted");
+        Assert.NotNull(CommitOne(new DeleteMessage(general, alice, gone.Id)));
+        Assert.NotNull(CommitOne(new ChangeReaction(general, bob, mine.Id, "👍", Add: true)));
         for (var i = 0; i < ChangeReaction.MaxDistinctEmoji - 1; i++)
         {
-            Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, alice, mine.Id, char.ConvertFromUtf32(0x1F600 + i), Add: true)));
+            Assert.NotNull(CommitOne(new ChangeReaction(general, alice, mine.Id, char.ConvertFromUtf32(0x1F600 + i), Add: true)));
         }
 
-        var refused = await Store.CommitAsync(
+        var refused = Store.Commit(
             [
                 new EditMessage(general, bob, mine.Id, "not bob's"),
                 new DeleteMessage(general, bob, mine.Id),
@@ -108,28 +108,28 @@ public abstract partial class StoreConformanceTests
                 new ChangeReaction(general, bob, mine.Id, "🦄", Add: true), // the 21st distinct emoji
                 new EditMessage(general, alice, mine.Id + 1000, "no such message"),
             ],
-            Now).Within();
+            Now);
 
         Assert.All(refused, Assert.Null);
         // Events so far: two posts, a delete, 20 reactions.
-        Assert.Equal(2 + 1 + ChangeReaction.MaxDistinctEmoji + 1, (await PostOneAsync(general, alice, "next")).Seq);
+        Assert.Equal(2 + 1 + ChangeReaction.MaxDistinctEmoji + 1, (PostOne(general, alice, "next")).Seq);
         var now = (await Store.GetMessageAsync(mine.Id).Within())!;
         Assert.Equal(("mine", null, ChangeReaction.MaxDistinctEmoji), (now.Content, now.EditedAt, now.Reactions.Count));
         // Reacting with an emoji already on the message is still fine at the limit.
-        Assert.NotNull(await CommitOneAsync(new ChangeReaction(general, bob, mine.Id, "😀", Add: true)));
+        Assert.NotNull(CommitOne(new ChangeReaction(general, bob, mine.Id, "😀", Add: true)));
     }
 
     [Fact]
     public async Task A_reply_carries_a_preview_of_what_it_replies_to_and_a_delete_empties_it()
     {
         var (general, alice) = await GeneralAndAliceAsync();
-        var original = await PostOneAsync(general, alice, new string('x', 150));
+        var original = PostOne(general, alice, new string('x', 150));
         var preview = new ReplyPreview(original.Id, original.Seq, alice, new string('x', 100));
-        var reply = await PostOneAsync(general, alice, "a reply", preview);
+        var reply = PostOne(general, alice, "a reply", preview);
 
         Assert.Equal(preview, reply.ReplyTo);
         Assert.Equal(preview, (await Store.GetMessageAsync(reply.Id).Within())!.ReplyTo);
-        await CommitOneAsync(new DeleteMessage(general, alice, original.Id));
+        CommitOne(new DeleteMessage(general, alice, original.Id));
         var afterDelete = (await Store.ListMessagesBeforeAsync(general.Id, null, 10).Within()).Messages.Single(m => m.Id == reply.Id);
         Assert.Equal(preview with { Excerpt = "" }, afterDelete.ReplyTo);
     }
@@ -141,16 +141,16 @@ public abstract partial class StoreConformanceTests
         var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
         var bob = new MessageAuthor(bobUser!.Id, "bob");
 
-        var joined = await Store.CommitAsync(
+        var joined = Store.Commit(
             [new AddMember(general, alice, alice, "owner"), new AddMember(general, alice, bob, "member"), new AddMember(general, alice, bob, "member")],
-            Now).Within();
-        var mention = (Message)(await Store.CommitAsync([Post(general, alice, "hi @bob") with { Mentions = [bob.Id] }], Now).Within())[0]!.Payload;
-        var plain = await PostOneAsync(general, alice, "and again");
-        var promoted = await CommitOneAsync(new SetMemberRole(general, alice, bob, "admin"));
-        var slow = await CommitOneAsync(new SetSlowMode(general, alice, 30));
-        var bobsOwn = await PostOneAsync(general, bob, "mine");
+            Now);
+        var mention = (Message)(Store.Commit([Post(general, alice, "hi @bob") with { Mentions = [bob.Id] }], Now))[0]!.Payload;
+        var plain = PostOne(general, alice, "and again");
+        var promoted = CommitOne(new SetMemberRole(general, alice, bob, "admin"));
+        var slow = CommitOne(new SetSlowMode(general, alice, 30));
+        var bobsOwn = PostOne(general, bob, "mine");
         // A moderator deletes someone else's message: no author to match.
-        var removedByModerator = await CommitOneAsync(new DeleteMessage(general, bob, plain.Id) { AnyAuthor = true });
+        var removedByModerator = CommitOne(new DeleteMessage(general, bob, plain.Id) { AnyAuthor = true });
 
         Assert.Equal([1L, 2L], joined.Take(2).Select(c => c!.Payload.Seq));
         Assert.Null(joined[2]); // a member already: nothing, and no seq
@@ -172,10 +172,10 @@ public abstract partial class StoreConformanceTests
         var (_, bobs) = await Store.ReadCountsAsync(general.Id, bob.Id).Within();
         Assert.Equal([new ReadCounts(bob.Id, 8, 0, 0)], bobs);
 
-        var removed = await Store.CommitAsync([new RemoveMember(general, alice, bob, Ban: true), new RemoveMember(general, alice, bob, Ban: true)], Now).Within();
+        var removed = Store.Commit([new RemoveMember(general, alice, bob, Ban: true), new RemoveMember(general, alice, bob, Ban: true)], Now);
         Assert.Equal(9, removed[0]!.Payload.Seq);
         Assert.Null(removed[1]);
-        Assert.Null((await Store.CommitAsync([new AddMember(general, alice, bob, "member")], Now).Within())[0]); // banned
+        Assert.Null((Store.Commit([new AddMember(general, alice, bob, "member")], Now))[0]); // banned
         Assert.Equal([bob.Id], (await Store.ReadRosterAsync(general.Id).Within()).Banned);
         Assert.True(await Store.DeleteBanAsync(general.Id, bob.Id).Within());
         Assert.Equal(
@@ -189,13 +189,13 @@ public abstract partial class StoreConformanceTests
         var (general, alice) = await GeneralAndAliceAsync();
         var bobUser = await Store.CreateUserAsync("bob", "bob@example.com", "hash", Now).Within();
         var bob = new MessageAuthor(bobUser!.Id, "bob");
-        await Store.CommitAsync([new AddMember(general, bob, bob, "member")], Now).Within();
+        Store.Commit([new AddMember(general, bob, bob, "member")], Now);
         var mentioning = Post(general, alice, "hi @bob", "k1") with { Mentions = [bob.Id] };
 
         // The retry comes while the original is the room's newest, then again after another message of alice's.
-        var first = await Store.CommitAsync([mentioning, mentioning], Now).Within();
-        var other = await PostOneAsync(general, alice, "something else");
-        var again = await Store.CommitAsync([mentioning], Now).Within();
+        var first = Store.Commit([mentioning, mentioning], Now);
+        var other = PostOne(general, alice, "something else");
+        var again = Store.Commit([mentioning], Now);
 
         Assert.Equal(2, ((Message)first[0]!.Payload).Seq);
         Assert.Null(first[1]);
