@@ -52,6 +52,7 @@ async function sendUntilStopped(client, index, stopped) {
         client.acked.set(clientId, result.seq);
         break;
       }
+      if (stopped()) return; // the test is over (or failed): an unacknowledged send is not counted
       await sleep(100); // the server is down or restarting: the same client_id again, so never stored twice
     }
     await sleep(60 + (index % 7) * 15);
@@ -67,14 +68,18 @@ test("kill -9 mid-burst from 50 clients: every acknowledged message once, every 
   const senders = clients.map((client, index) => sendUntilStopped(client, index, () => stop));
   const total = () => clients.reduce((sum, c) => sum + c.acked.size, 0);
 
-  await eventually(() => total() >= 400, 20000, "a burst before the kill");
-  await server.stop("SIGKILL");
-  const ackedAtKill = total();
-  await server.start();
-  await eventually(() => clients.every((c) => c.joins() >= 2), 30000, "every client to rejoin");
-  await eventually(() => total() >= ackedAtKill + 400, 30000, "traffic after the restart");
-  stop = true;
-  await Promise.all(senders);
+  try {
+    await eventually(() => total() >= 400, 20000, "a burst before the kill");
+    await server.stop("SIGKILL");
+    const ackedAtKill = total();
+    await server.start();
+    await eventually(() => clients.every((c) => c.joins() >= 2), 30000, "every client to rejoin");
+    await eventually(() => total() >= ackedAtKill + 400, 30000, "traffic after the restart");
+  } finally {
+    // Whatever happened, the senders stop: a failure above must end the test, not leave them retrying for ever.
+    stop = true;
+    await Promise.all(senders);
+  }
 
   // The server's history, read over REST: the room's events exactly 1..N (the messages, and the clients joining between
   // them), each client_id once.

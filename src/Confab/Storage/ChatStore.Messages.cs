@@ -175,43 +175,27 @@ public sealed partial class ChatStore
     /// The last <c>seq</c> of each room (0 for none yet), one row per room: <c>room_id, seq</c>. At most
     /// <see cref="SqlStatement.MaxParameters"/> rooms.
     /// </summary>
-    public static SqlStatement LastSeqs(IReadOnlyList<long> roomIds)
-    {
-        var rooms = new System.Text.StringBuilder();
-        var parameters = new object?[roomIds.Count];
-        for (var i = 0; i < roomIds.Count; i++)
-        {
-            rooms.Append(i == 0 ? "(?" : ", (?").Append(i + 1).Append(')');
-            parameters[i] = roomIds[i];
-        }
-
-        return new SqlStatement(
+    public static SqlStatement LastSeqs(IReadOnlyList<long> roomIds) =>
+        new(
             $"""
             SELECT r.column1 AS room_id,
                    max((SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.column1),
                        (SELECT COALESCE(MAX(e.seq), 0) FROM room_events e WHERE e.room_id = r.column1)) AS seq
-            FROM (VALUES {rooms}) AS r
+            FROM (VALUES {Placeholders(roomIds.Count, "(?{0})")}) AS r
             """,
-            parameters);
-    }
+            [.. roomIds.Select(id => (object?)id)]);
 
     /// <summary>
     /// Locks the rows of rooms (at most <see cref="SqlStatement.MaxParameters"/>, in id order) until the transaction ends:
     /// on PostgreSQL, where another node may commit to the same rooms at once (<see cref="RoomChangeBatch"/>). Not
     /// <c>FOR UPDATE</c>: inserts that reference a room (its key) need not wait.
     /// </summary>
-    public static SqlStatement LockRooms(IReadOnlyList<long> roomIds)
-    {
-        var rooms = new System.Text.StringBuilder();
-        var parameters = new object?[roomIds.Count];
-        for (var i = 0; i < roomIds.Count; i++)
-        {
-            rooms.Append(i == 0 ? "?" : ", ?").Append(i + 1);
-            parameters[i] = roomIds[i];
-        }
+    public static SqlStatement LockRooms(IReadOnlyList<long> roomIds) =>
+        new($"SELECT id FROM rooms WHERE id IN ({Placeholders(roomIds.Count, "?{0}")}) ORDER BY id FOR NO KEY UPDATE", [.. roomIds.Select(id => (object?)id)]);
 
-        return new SqlStatement($"SELECT id FROM rooms WHERE id IN ({rooms}) ORDER BY id FOR NO KEY UPDATE", parameters);
-    }
+    /// <summary><paramref name="count"/> numbered parameters, each written as <paramref name="format"/> (<c>{0}</c>: its number), comma-separated.</summary>
+    private static string Placeholders(int count, string format) =>
+        string.Join(", ", Enumerable.Range(1, count).Select(n => string.Format(System.Globalization.CultureInfo.InvariantCulture, format, n)));
 
     /// <summary>One message by id, in its current state.</summary>
     public static SqlStatement SelectMessage(long messageId) => new($"{MessageSelect} WHERE m.id = ?1", messageId);

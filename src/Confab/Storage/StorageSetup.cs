@@ -57,30 +57,6 @@ public static class StorageSetup
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
-
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
-    {
-        // Live: the process answers. Ready: the database answers too (and, in a cluster, says how Redis is), as JSON
-        // that names this node: {"status": "Healthy", "node": "web-1-4242", "checks": {"database": "Healthy"}}.
-        var node = endpoints.ServiceProvider.GetRequiredService<Cluster.NodeIdentity>().Id;
-        endpoints.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        endpoints.MapHealthChecks("/readyz", new()
-        {
-            Predicate = check => check.Tags.Contains("ready"),
-            ResponseWriter = (context, report) => WriteReadinessAsync(context, report, node),
-        });
-        return endpoints;
-    }
-
-    private static Task WriteReadinessAsync(HttpContext context, HealthReport report, string node)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        var readiness = new Api.Readiness(
-            report.Status.ToString(),
-            node,
-            report.Entries.ToDictionary(entry => entry.Key, entry => new Api.ReadinessCheck(entry.Value.Status.ToString(), entry.Value.Description)));
-        return System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, readiness, Api.ConfabJsonContext.Default.Readiness, context.RequestAborted);
-    }
 }
 
 /// <summary>Ready when the database answers a cheap query within 5 s (D1: over HTTP, retries included).</summary>
