@@ -39,7 +39,7 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
                 Console.WriteLine($"{tag} {phase.Name}: offered {phase.OfferedRate:F0} msgs/s, sent {phase.Sent}, acked {phase.RepliesOk} (errors {phase.RepliesError}); push→reply {phase.PushToReply}");
                 Console.WriteLine($"{tag} {phase.Name}: delivered {phase.Delivered}/{phase.ExpectedDeliveries} (missing {phase.Missing}, extra {phase.Extra}, out of order {phase.OutOfOrderOrRepeated}), "
                     + $"{phase.DeliveriesPerSecond:F0}/s; delivery {phase.Delivery}");
-                Console.WriteLine($"{tag} {phase.Name}: server CPU {phase.ServerCpuPercent:F0}% ({phase.ServerCpuMicrosPerDelivery:F2} µs/delivery), RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%");
+                Console.WriteLine($"{tag} {phase.Name}: server CPU {phase.ServerCpuPercent:F0}% ({phase.ServerCpuMicrosPerDelivery:F2} µs/delivery), RSS {phase.ServerRssMiB:F0} MiB; generator CPU {phase.GeneratorCpuPercent:F0}%, GC pauses {phase.GeneratorGcPauseMs:F0} ms");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
@@ -107,6 +107,7 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
         await MeetAsync(cycle, name.Replace(' ', '-'));
         var cpu = server?.CpuTime() ?? TimeSpan.Zero;
         var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var generatorPause = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         long sent = senders.Length == 0 ? 0 : await Task.Factory.StartNew(() => Pace(phase, senders, members, clock), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         double sendSeconds = clock.Elapsed.TotalSeconds;
@@ -143,7 +144,9 @@ internal sealed class CycleRun(LoadOptions options, ProcessStats? server, LoadSt
             Math.Round(cpuUsed.TotalSeconds / elapsed * 100, 1),
             delivered == 0 ? 0 : Math.Round(cpuUsed.TotalMilliseconds * 1000 / delivered, 2),
             Rss(),
-            Math.Round(generatorUsed.TotalSeconds / elapsed * 100, 1));
+            Math.Round(generatorUsed.TotalSeconds / elapsed * 100, 1),
+            Math.Round((GC.GetTotalPauseDuration() - generatorPause).TotalMilliseconds, 1),
+            phaseStats.SlowestBySecond());
     }
 
     // On its own thread: sends what is due every millisecond, round-robin over the senders.

@@ -73,7 +73,9 @@ internal sealed record PhaseReport(
     double ServerCpuPercent,
     double ServerCpuMicrosPerDelivery,
     double ServerRssMiB,
-    double GeneratorCpuPercent);
+    double GeneratorCpuPercent,
+    double GeneratorGcPauseMs,
+    List<double[]> SlowestDeliveryBySecond);
 
 internal sealed record MemoryReport(double IdleMiB, double JoinedMiB, double BeforeLeaveMiB, double AfterLeaveMiB, double AfterLeaveVersusIdle);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace Confab.Bench.Load;
 
 /// <summary>
@@ -146,6 +147,7 @@ internal sealed class LoadStats
         }
 
         phase.Delivery.RecordSince(sentAt, now);
+        phase.RecordSlowest(sentAt, now);
         Interlocked.Increment(ref phase.Deliveries);
         if (duplicate)
         {
@@ -209,4 +211,32 @@ internal sealed class PhaseStats(string name, long firstNumber)
     public LatencyHistogram Reply { get; } = new();
 
     public LatencyHistogram Delivery { get; } = new();
+
+    // The slowest delivery of the messages sent in each second since the phase began (µs), to tell a stall (every
+    // generator's slow deliveries in the same seconds) from a spread-out tail: wall-clock seconds, so that the
+    // generators' reports can be laid side by side.
+    private readonly long[] slowest = new long[3600];
+    private readonly long originTimestamp = Stopwatch.GetTimestamp();
+    private readonly long originUnixSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    public void RecordSlowest(long sentAt, long now)
+    {
+        long second = (sentAt - originTimestamp) / Stopwatch.Frequency;
+        if ((ulong)second >= (ulong)slowest.Length)
+        {
+            return;
+        }
+
+        long micros = (now - sentAt) * 1_000_000 / Stopwatch.Frequency;
+        ref long slot = ref slowest[second];
+        long seen;
+        while (micros > (seen = Volatile.Read(ref slot)) && Interlocked.CompareExchange(ref slot, micros, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>Per second with a delivery: its Unix time and the slowest delivery of the messages sent in it (ms).</summary>
+    public List<double[]> SlowestBySecond() =>
+        [.. slowest.Select((micros, second) => (micros, second)).Where(s => s.micros > 0)
+            .Select(s => new double[] { originUnixSeconds + s.second, Math.Round(s.micros / 1000.0, 1) })];
 }
