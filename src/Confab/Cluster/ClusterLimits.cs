@@ -16,7 +16,7 @@ namespace Confab.Cluster;
 /// and expiring with it; one script takes a permit or answers the wait, atomically.
 /// </remarks>
 public sealed partial class ClusterLimits(
-    RedisLink link, Microsoft.Extensions.Options.IOptions<ClusterOptions> options, ConfabMetrics metrics, ILogger<ClusterLimits> logger)
+    RedisLink link, Microsoft.Extensions.Options.IOptions<ClusterOptions> options, ConfabMetrics metrics, TimeProvider time, ILogger<ClusterLimits> logger)
 {
     // The wait for Redis before this node decides alone: a post is never held up long by a slow or distant Redis.
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
@@ -41,6 +41,9 @@ public sealed partial class ClusterLimits(
 
     /// <summary>Whether limits are counted by the cluster now (Redis configured and answering).</summary>
     public bool Shared => Enabled && link.IsConnected;
+
+    /// <summary>The clock of this node's own counts (<see cref="SlidingLog"/>).</summary>
+    public TimeProvider Time => time;
 
     private bool Enabled => link.Enabled && options.Value.SharedLimits;
 
@@ -112,45 +115,17 @@ public sealed partial class ClusterLimits(
 /// </summary>
 public sealed class SharedWindowLimiter(ClusterLimits limits, string key, int permits, TimeSpan window) : RateLimiter
 {
-    private readonly SlidingWindowRateLimiter local = new(new SlidingWindowRateLimiterOptions
-    {
-        PermitLimit = permits,
-        Window = window,
-        SegmentsPerWindow = 10,
-        QueueLimit = 0,
-    });
+    private readonly SlidingLog local = new(permits, window, limits.Time);
 
     public override TimeSpan? IdleDuration => local.IdleDuration;
 
-    public override RateLimiterStatistics? GetStatistics() => local.GetStatistics();
+    public override RateLimiterStatistics? GetStatistics() => local.Statistics();
 
     protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
-        permitCount == 0 || !limits.Shared ? local.AttemptAcquire(permitCount) : Lease.NotYet;
+        permitCount == 0 || !limits.Shared ? Lease.Of(local.Take(permitCount)) : Lease.NotYet;
 
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
-    {
-        if (permitCount == 0)
-        {
-            return local.AttemptAcquire(0);
-        }
-
-        var wait = await limits.TakeAsync(key, permits, window, () =>
-        {
-            using var lease = local.AttemptAcquire(permitCount);
-            return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : window;
-        });
-        return wait is { } refused ? new Lease(false, refused) : Lease.Taken;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            local.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        Lease.Of(permitCount == 0 ? local.Take(0) : await limits.TakeAsync(key, permits, window, () => local.Take(permitCount)));
 
     private sealed class Lease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
     {
@@ -158,6 +133,8 @@ public sealed class SharedWindowLimiter(ClusterLimits limits, string key, int pe
 
         // Not decided here: ask with AcquireAsync.
         public static readonly Lease NotYet = new(false, null);
+
+        public static Lease Of(TimeSpan? wait) => wait is { } refused ? new Lease(false, refused) : Taken;
 
         public override bool IsAcquired => acquired;
 
@@ -167,6 +144,97 @@ public sealed class SharedWindowLimiter(ClusterLimits limits, string key, int pe
         {
             metadata = retryAfter;
             return retryAfter is not null && metadataName == MetadataName.RetryAfter.Name;
+        }
+    }
+}
+
+/// <summary>
+/// This node's own count of one limit's key: when each permit of the last window was taken, the same sliding log Redis
+/// keeps for the cluster (<see cref="ClusterLimits"/>). It is read when asked and runs no timer: a node holds one for
+/// every user who posted lately, and a timer each (as <see cref="SlidingWindowRateLimiter"/> starts) made the runtime's
+/// timer queue a fifth of a busy node's CPU.
+/// </summary>
+public sealed class SlidingLog
+{
+    private readonly Lock gate = new();
+    private readonly Queue<long> taken = new();
+    private readonly int permits;
+    private readonly long window;
+    private readonly TimeProvider time;
+    private long newest;
+    private long granted;
+    private long refused;
+
+    public SlidingLog(int permits, TimeSpan window, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        this.permits = permits;
+        this.time = time;
+        this.window = (long)Math.Ceiling(window.TotalSeconds * time.TimestampFrequency);
+        newest = time.GetTimestamp() - this.window; // idle from the start
+    }
+
+    /// <summary>
+    /// Takes <paramref name="count"/> permits: null when taken, else the wait until enough of the window's permits
+    /// expire. <paramref name="count"/> 0 only asks whether one is free.
+    /// </summary>
+    public TimeSpan? Take(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, permits);
+        lock (gate)
+        {
+            var now = time.GetTimestamp();
+            while (taken.TryPeek(out var oldest) && now - oldest >= window)
+            {
+                taken.Dequeue();
+            }
+
+            var over = taken.Count + Math.Max(count, 1) - permits;
+            if (over > 0)
+            {
+                refused++;
+                // The over-th oldest permit must leave the window first.
+                return time.GetElapsedTime(now, taken.ElementAt(over - 1) + window);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                taken.Enqueue(now);
+                newest = now;
+            }
+
+            granted += count > 0 ? 1 : 0;
+            return null;
+        }
+    }
+
+    /// <summary>How long no permit has been in the window; null while one is.</summary>
+    public TimeSpan? IdleDuration
+    {
+        get
+        {
+            lock (gate)
+            {
+                var now = time.GetTimestamp();
+                var since = newest + window;
+                return now >= since ? time.GetElapsedTime(since, now) : null;
+            }
+        }
+    }
+
+    public RateLimiterStatistics Statistics()
+    {
+        lock (gate)
+        {
+            var now = time.GetTimestamp();
+            return new RateLimiterStatistics
+            {
+                CurrentAvailablePermits = permits - taken.Count(at => now - at < window),
+                TotalSuccessfulLeases = granted,
+                TotalFailedLeases = refused,
+            };
         }
     }
 }
