@@ -11,10 +11,12 @@ namespace Confab.Cluster;
 /// </summary>
 /// <remarks>
 /// A notice travels as <c>{"node": "web-1-4242", "notice": "roster", "room": 12}</c> (<c>"read"</c> with a room and a
-/// user, <c>"deactivated"</c> with a user). Pub/sub may lose one while a node's subscription is down: when it is back,
-/// <see cref="Missed"/> tells every keeper to read its state from the store again.
+/// user, <c>"deactivated"</c> with a user). Pub/sub loses messages only with a connection or a node: while this node's
+/// subscription is down, while another node's publishing connection is (that node says <c>"lost"</c> when it is back),
+/// or when a node dies between a commit and its publish. After each, <see cref="Missed"/> tells every keeper (and the
+/// room events' <see cref="RedisBackplane"/>) to read its state from the store again.
 /// </remarks>
-public sealed class ClusterNotices(RedisLink link) : IHostedService
+public sealed class ClusterNotices(RedisLink link, ClusterPresence presence) : IHostedService
 {
     /// <summary>The pub/sub channel of notices.</summary>
     public static readonly RedisChannel NoticesChannel = RedisChannel.Literal("confab:notices");
@@ -32,7 +34,10 @@ public sealed class ClusterNotices(RedisLink link) : IHostedService
     /// <summary>Another node deactivated a user (user id).</summary>
     public event Action<long>? UserDeactivated;
 
-    /// <summary>Notices may have been lost (this node's subscription was down): read what you keep from the store again.</summary>
+    /// <summary>
+    /// Notices and room events may have been lost (this node's subscription was down, another node's publishing connection
+    /// was, or a node died): read what you keep from the store again.
+    /// </summary>
     public event Action? Missed;
 
     public void PublishRosterChanged(long roomId) => Publish("roster", roomId, null);
@@ -47,6 +52,8 @@ public sealed class ClusterNotices(RedisLink link) : IHostedService
         if (queue is not null)
         {
             link.SubscriptionRestored += OnRestored;
+            link.PublishingRestored += OnPublishingRestored;
+            presence.NodeGone += OnNodeGone;
         }
     }
 
@@ -55,11 +62,18 @@ public sealed class ClusterNotices(RedisLink link) : IHostedService
         if (queue is not null)
         {
             link.SubscriptionRestored -= OnRestored;
+            link.PublishingRestored -= OnPublishingRestored;
+            presence.NodeGone -= OnNodeGone;
             await queue.UnsubscribeAsync();
         }
     }
 
     private void OnRestored() => Missed?.Invoke();
+
+    // What this node published while its connection was down may be lost: the others read it from the store.
+    private void OnPublishingRestored() => Publish("lost", null, null);
+
+    private void OnNodeGone(string node) => Missed?.Invoke();
 
     private void Publish(string notice, long? roomId, long? userId)
     {
@@ -111,6 +125,9 @@ public sealed class ClusterNotices(RedisLink link) : IHostedService
                     break;
                 case "deactivated":
                     UserDeactivated?.Invoke(root.GetProperty("user").GetInt64());
+                    break;
+                case "lost":
+                    Missed?.Invoke();
                     break;
             }
         }

@@ -21,10 +21,18 @@ public sealed class ClusterOptions
     public string? RedisConfiguration { get; set; }
 
     /// <summary>
-    /// How often each room's newest seq in the database is compared with what this node delivered, so that events whose
-    /// publish was lost in a room that then fell silent still arrive. Default 2 s.
+    /// While Redis does not answer: how often each room's newest seq in the database is compared with what this node
+    /// delivered (the sweep), the only way other nodes' events reach it meanwhile. Default 2 s.
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// While Redis answers: how often the sweep runs anyway. Pub/sub loses a message only with a connection or a node (this
+    /// node's subscription down, another's publishing connection down, a node dead between a commit and its publish), and
+    /// each of those starts a sweep at once; this one is the backstop for a loss nobody noticed. A sweep reads one row per
+    /// room this node has delivered to. Default 30 s.
+    /// </summary>
+    public TimeSpan ConnectedSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Count the message rate limit, slow mode and the log-in limits across the nodes, in Redis (a round trip per post and

@@ -63,6 +63,12 @@ public sealed partial class ClusterPresence : IPresence, IHostedService, IDispos
 
     private enum OutgoingKind { Diff, Heartbeat, State, Sync, Bye }
 
+    /// <summary>
+    /// Another node is gone (unheard for <see cref="ClusterOptions.NodeTimeout"/>, said goodbye, or restarted under its
+    /// id): what it committed last may never have been published. Raised on the thread pool, with the node's id.
+    /// </summary>
+    public event Action<string>? NodeGone;
+
     private readonly record struct Outgoing(OutgoingKind Kind, string? Topic = null, ReadOnlyMemory<byte> Diff = default);
 
     private sealed class RemoteNode(string incarnation)
@@ -407,6 +413,7 @@ public sealed partial class ClusterPresence : IPresence, IHostedService, IDispos
     private void Drop(string id, RemoteNode node)
     {
         nodes.Remove(id);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Presence.NodeGone?.Invoke(state.Id), (Presence: this, Id: id), preferLocal: false);
         foreach (var (topic, metas) in node.Topics)
         {
             Deliver(topic, Diff([], [.. metas.Values]));

@@ -17,7 +17,8 @@ public static class ClusterSetup
         services.AddOptions<ClusterOptions>()
             .BindConfiguration(ClusterOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration ??= configuration["Redis:Configuration"])
-            .Validate(options => options.SweepInterval > TimeSpan.Zero, "Confab:Cluster:SweepInterval must be positive.")
+            .Validate(options => options.SweepInterval > TimeSpan.Zero && options.ConnectedSweepInterval >= options.SweepInterval,
+                "Confab:Cluster:SweepInterval must be positive, and ConnectedSweepInterval at least as long.")
             .Validate(options => options.PresenceHeartbeat > TimeSpan.Zero && options.NodeTimeout > 2 * options.PresenceHeartbeat,
                 "Confab:Cluster:PresenceHeartbeat must be positive, and NodeTimeout more than two heartbeats.")
             .ValidateOnStart();

@@ -18,14 +18,17 @@ namespace Confab.Cluster;
 /// <remarks>
 /// <para>Pub/sub may lose a message (a reconnect, a restart); the database never does. A lost event shows as a gap when
 /// the room's next event arrives, and the sequencer reads what is missing from the database. A room that falls silent
-/// after a loss (or after its node died between commit and publish) is found by the sweep: every
-/// <see cref="ClusterOptions.SweepInterval"/>, and at once when the subscription reconnects, each room's newest seq in the
-/// database is compared with what this node delivered.</para>
+/// after a loss (or after its node died between commit and publish) is found by the sweep, which compares each room's
+/// newest seq in the database with what this node delivered: at once whenever a loss may have happened
+/// (<see cref="ClusterNotices.Missed"/>: this node's subscription reconnected, another node's publishing connection did,
+/// or a node died), every <see cref="ClusterOptions.SweepInterval"/> while Redis does not answer, and every
+/// <see cref="ClusterOptions.ConnectedSweepInterval"/> anyway.</para>
 /// <para>Publishing never waits: a node whose Redis is down commits and acknowledges as before, and the others catch up
 /// from the database.</para>
 /// </remarks>
 public sealed partial class RedisBackplane(
-    IOptions<ClusterOptions> options, RedisLink link, MessageLog log, RoomEventStream stream, TimeProvider time, ILogger<RedisBackplane> logger)
+    IOptions<ClusterOptions> options, RedisLink link, ClusterNotices notices, MessageLog log, RoomEventStream stream, TimeProvider time,
+    ILogger<RedisBackplane> logger)
     : IHostedService, IDisposable
 {
     /// <summary>The pub/sub channel of every room's events.</summary>
@@ -45,7 +48,7 @@ public sealed partial class RedisBackplane(
             return; // one node
         }
 
-        link.SubscriptionRestored += OnSubscriptionRestored;
+        notices.Missed += OnMissed;
         log.Committed += Publish;
         stopping = new CancellationTokenSource();
         sweeping = SweepAsync(stopping.Token);
@@ -59,7 +62,7 @@ public sealed partial class RedisBackplane(
         }
 
         log.Committed -= Publish;
-        link.SubscriptionRestored -= OnSubscriptionRestored;
+        notices.Missed -= OnMissed;
         if (stopping is not null)
         {
             await stopping.CancelAsync();
@@ -102,16 +105,23 @@ public sealed partial class RedisBackplane(
         stream.ReceiveRemote(received.Room, received.Name, received.Payload);
     }
 
-    // What was published while the subscription was down is lost to this node: read it from the database.
-    private void OnSubscriptionRestored() => _ = CatchUpAsync(CancellationToken.None);
+    // Events may have been lost to this node: read them from the database.
+    private void OnMissed() => _ = CatchUpAsync(CancellationToken.None);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        var last = time.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                if (link.IsConnected && time.GetElapsedTime(last) < options.Value.ConnectedSweepInterval)
+                {
+                    continue;
+                }
+
+                last = time.GetTimestamp();
                 await CatchUpAsync(cancellationToken);
             }
         }

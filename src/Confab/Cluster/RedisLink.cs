@@ -30,6 +30,12 @@ public sealed partial class RedisLink(IOptions<ClusterOptions> options, NodeIden
     /// <summary>Raised when the subscription connection is back after a loss: read again what may have been missed.</summary>
     public event Action? SubscriptionRestored;
 
+    /// <summary>
+    /// Raised when the connection this node publishes on is back after a loss: what it published meanwhile may never have
+    /// reached Redis, so the others must read it from the store.
+    /// </summary>
+    public event Action? PublishingRestored;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!Enabled)
@@ -117,6 +123,10 @@ public sealed partial class RedisLink(IOptions<ClusterOptions> options, NodeIden
         if (e.ConnectionType == ConnectionType.Subscription)
         {
             SubscriptionRestored?.Invoke();
+        }
+        else if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            PublishingRestored?.Invoke();
         }
     }
 

@@ -2,7 +2,9 @@
 // client receives every committed event exactly once, in seq order, whichever node committed it; and still does when
 // Redis loses messages (its pub/sub connections killed, or Redis stopped and started again empty) in the middle of a
 // burst of sends from clients on every node; and when a node is killed (SIGKILL) mid-burst, its clients resume on
-// another node with last_seq and miss nothing.
+// another node with last_seq and miss nothing. A commit whose publish was lost in a room that then falls silent arrives
+// when its node's connection to Redis is back, or when its node is taken for dead: the periodic sweep is set to ten
+// minutes here, so nothing below is rescued by it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,7 +19,7 @@ const roomEventNames = [
 
 let cluster;
 before(async () => {
-  cluster = await startCluster(3, { env: { Confab__Messages__RateLimitCount: "100000" } });
+  cluster = await startCluster(3, { env: { Confab__Messages__RateLimitCount: "100000", Confab__Cluster__ConnectedSweepInterval: "00:10:00" } });
 });
 after(async () => {
   disconnectAll();
@@ -74,6 +76,20 @@ async function send(client, count, tag, pace = 0) {
     }
   }
   return seqs;
+}
+
+/** Stores a message in `room` as a node would commit it, and publishes nothing, as if its publish were lost; its seq. */
+function commitUnpublished(room, username) {
+  return Number(
+    cluster.database.sql(`
+      INSERT INTO messages (room_id, user_id, seq, content, inserted_at)
+      SELECT r.id, u.id,
+             greatest((SELECT coalesce(max(seq), 0) FROM messages WHERE room_id = r.id),
+                      (SELECT coalesce(max(seq), 0) FROM room_events WHERE room_id = r.id)) + 1,
+             'never published', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      FROM rooms r, users u WHERE r.slug = '${room}' AND u.username = '${username}'
+      RETURNING seq`),
+  );
 }
 
 /** Every client ends with exactly the room's events after its join, in seq order, each once. */
@@ -143,6 +159,21 @@ test("Redis stopped for 10 s and started again empty during a burst: nothing is 
   await eventually(() => clients[2].received.length === before + 1, 10_000, "a message after the outage");
 });
 
+test("a commit whose publish was lost, in a room that falls silent: the others read it once its node's connection to Redis is back", async () => {
+  const owner = await newUser(cluster.nodes[0], "e-owner");
+  assert.equal((await api(cluster.nodes[0], owner, "POST", "/api/rooms", { name: "Quiet Corner", description: "" })).status, 201);
+  const { clients } = await clientsIn("quiet-corner", "e");
+  await send(clients[1], 1, "before");
+  await assertEveryClientHasEveryEvent(clients, "quiet-corner");
+  const lost = commitUnpublished("quiet-corner", clients[1].user.username);
+  await sleep(2_000);
+  assert.ok(clients.every((client) => !client.received.includes(lost)), "nobody heard of it yet");
+  // Every node's command connection (the one it publishes on) dropped: back, each says its publishes may be lost.
+  const killed = Number(cluster.redis.cli("CLIENT", "KILL", "TYPE", "normal"));
+  assert.ok(killed >= 3, `every node's command connection was killed (${killed})`);
+  assert.equal(await assertEveryClientHasEveryEvent(clients, "quiet-corner", 15_000), lost);
+});
+
 test("a node killed with SIGKILL mid-burst: its clients resume on another node with last_seq and miss nothing", async () => {
   const owner = await newUser(cluster.nodes[0], "d-owner");
   assert.equal((await api(cluster.nodes[0], owner, "POST", "/api/rooms", { name: "Night Shift", description: "" })).status, 201);
@@ -162,4 +193,19 @@ test("a node killed with SIGKILL mid-burst: its clients resume on another node w
   }
   await sending;
   await assertEveryClientHasEveryEvent(clients, "night-shift", 30_000);
+});
+
+test("a node that dies between a commit and its publish: the others read the commit once they take it for dead", async () => {
+  // Node 2 died above; clients on nodes 0 and 1, and node 1 dies right after a commit it never published.
+  const owner = await newUser(cluster.nodes[0], "f-owner");
+  assert.equal((await api(cluster.nodes[0], owner, "POST", "/api/rooms", { name: "Last Words", description: "" })).status, 201);
+  const users = await Promise.all([0, 1, 2, 3].map((i) => newUser(cluster.nodes[i % 2], `f-user${i}`)));
+  const clients = [];
+  for (const [i, user] of users.entries()) clients.push(await listener(cluster.nodes[i % 2], user, "last-words"));
+  await send(clients[1], 1, "before");
+  const lost = commitUnpublished("last-words", clients[1].user.username);
+  await cluster.nodes[1].stop("SIGKILL");
+  const survivors = clients.filter((client) => client.node === cluster.nodes[0]);
+  // Taken for dead after Confab:Cluster:NodeTimeout (15 s) without a heartbeat.
+  assert.equal(await assertEveryClientHasEveryEvent(survivors, "last-words", 30_000), lost);
 });

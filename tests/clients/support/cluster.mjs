@@ -59,6 +59,7 @@ export async function startCluster(count, { env = {} } = {}) {
   return {
     nodes,
     redis,
+    database,
     close: async () => {
       await Promise.all(nodes.map((node) => node.close()));
       await redis.stop();

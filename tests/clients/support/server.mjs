@@ -17,18 +17,25 @@ const d1Url = process.env.CONFAB_D1_URL;
 const postgres = process.env.CONFAB_POSTGRES;
 
 /** Runs SQL on the PostgreSQL of CONFAB_POSTGRES (an Npgsql connection string) as its superuser, with psql. */
-function psql(sql) {
+/** Runs `sql` on the local PostgreSQL (in `database`, else CONFAB_POSTGRES's own); resolves with what it printed. */
+function psql(sql, database) {
   const settings = Object.fromEntries(postgres.split(";").filter(Boolean).map((pair) => pair.split("=")));
-  execFileSync("psql", ["-h", settings.Host, "-p", settings.Port, "-U", settings.Username, "-d", settings.Database, "-qAt", "-c", sql], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  return execFileSync("psql", ["-h", settings.Host, "-p", settings.Port, "-U", settings.Username, "-d", database ?? settings.Database, "-qAt", "-c", sql], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
 }
 
 /** A new, empty PostgreSQL database (Confab migrates it when it starts): its Npgsql connection string. */
 export function newPostgresDatabase() {
   const name = `confab_${randomBytes(8).toString("hex")}`;
   psql(`CREATE DATABASE ${name}`);
-  return { name, connectionString: postgres.replace(/Database=[^;]*/, `Database=${name}`), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    name,
+    connectionString: postgres.replace(/Database=[^;]*/, `Database=${name}`),
+    sql: (statement) => psql(statement, name),
+    drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }
 
 /** Deletes what tests wrote to the shared local D1 (tests/d1/reset.sql), so each server starts as on a fresh database. */
