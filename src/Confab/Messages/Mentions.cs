@@ -39,7 +39,7 @@ public static class Mentions
     }
 
     /// <summary>As stored: a JSON array, <c>[3,5]</c>.</summary>
-    public static string Format(IReadOnlyList<long> ids) => Storage.ChatStore.IdArray(ids);
+    public static string Format(IReadOnlyList<long> ids) => "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>The ids of a stored array.</summary>
     public static IReadOnlyList<long> Parse(string stored) =>

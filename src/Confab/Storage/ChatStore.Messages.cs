@@ -172,30 +172,30 @@ public sealed partial class ChatStore
             messageId, roomId, emoji, userId);
 
     /// <summary>
-    /// The last <c>seq</c> of each room (0 for none yet), one row per room: <c>room_id, seq</c>. The rooms go as one JSON
-    /// array, so the text is the same for any number of them: one prepared statement, not one per count.
+    /// The last <c>seq</c> of each room (0 for none yet), one row per room: <c>room_id, seq</c>. At most
+    /// <see cref="SqlStatement.MaxParameters"/> rooms.
     /// </summary>
     public static SqlStatement LastSeqs(IReadOnlyList<long> roomIds) =>
         new(
-            """
-            SELECT r.value AS room_id,
-                   max((SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.value),
-                       (SELECT COALESCE(MAX(e.seq), 0) FROM room_events e WHERE e.room_id = r.value)) AS seq
-            FROM json_each(?1) AS r
+            $"""
+            SELECT r.column1 AS room_id,
+                   max((SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.column1),
+                       (SELECT COALESCE(MAX(e.seq), 0) FROM room_events e WHERE e.room_id = r.column1)) AS seq
+            FROM (VALUES {Placeholders(roomIds.Count, "(?{0})")}) AS r
             """,
-            IdArray(roomIds));
+            [.. roomIds.Select(id => (object?)id)]);
 
     /// <summary>
-    /// Locks the rows of rooms (in id order) until the transaction ends: on PostgreSQL, where another node may commit to
-    /// the same rooms at once (<see cref="RoomChangeBatch"/>). Not <c>FOR UPDATE</c>: inserts that reference a room (its
-    /// key) need not wait. One JSON array of ids, as <see cref="LastSeqs"/>.
+    /// Locks the rows of rooms (at most <see cref="SqlStatement.MaxParameters"/>, in id order) until the transaction ends:
+    /// on PostgreSQL, where another node may commit to the same rooms at once (<see cref="RoomChangeBatch"/>). Not
+    /// <c>FOR UPDATE</c>: inserts that reference a room (its key) need not wait.
     /// </summary>
     public static SqlStatement LockRooms(IReadOnlyList<long> roomIds) =>
-        new("SELECT id FROM rooms WHERE id IN (SELECT j.value FROM json_each(?1) AS j) ORDER BY id FOR NO KEY UPDATE", IdArray(roomIds));
+        new($"SELECT id FROM rooms WHERE id IN ({Placeholders(roomIds.Count, "?{0}")}) ORDER BY id FOR NO KEY UPDATE", [.. roomIds.Select(id => (object?)id)]);
 
-    /// <summary>Ids as a JSON array (<c>[3,5]</c>), for <c>json_each</c>.</summary>
-    public static string IdArray(IEnumerable<long> ids) =>
-        "[" + string.Join(',', ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    /// <summary><paramref name="count"/> numbered parameters, each written as <paramref name="format"/> (<c>{0}</c>: its number), comma-separated.</summary>
+    private static string Placeholders(int count, string format) =>
+        string.Join(", ", Enumerable.Range(1, count).Select(n => string.Format(System.Globalization.CultureInfo.InvariantCulture, format, n)));
 
     /// <summary>One message by id, in its current state.</summary>
     public static SqlStatement SelectMessage(long messageId) => new($"{MessageSelect} WHERE m.id = ?1", messageId);

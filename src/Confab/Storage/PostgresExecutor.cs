@@ -30,12 +30,6 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
 
     private readonly NpgsqlDataSource dataSource;
 
-    // The message log's writer's own connections (Batch): every group commit runs on one of these two, where the
-    // commit's statements stay prepared, with generic plans. PostgreSQL otherwise plans a prepared statement again for
-    // each call whose parameters make a custom plan look cheaper, and a room list given as JSON always does (json_each
-    // of a known array): pg_stat_statements in scenario F showed the commit planned on almost every call, 2.6 ms each.
-    private readonly NpgsqlDataSource writerSource;
-
     public PostgresExecutor(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -55,14 +49,7 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
         settings.NoResetOnClose = true;
 
         dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
-        settings.MaxPoolSize = WriterConnections;
-        settings.MinPoolSize = 0;
-        settings.Options = $"{settings.Options} -c plan_cache_mode=force_generic_plan".Trim();
-        writerSource = NpgsqlDataSource.Create(settings.ConnectionString);
     }
-
-    /// <summary>The most connections <see cref="Batch"/> holds at once (one writer commits at a time).</summary>
-    public const int WriterConnections = 2;
 
     public SqlDialect Dialect => SqlDialect.Postgres;
 
@@ -84,8 +71,7 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
     /// <summary>
     /// The batch with Npgsql's synchronous I/O, on the calling thread (the message log's writer): the commit's answer is
     /// read there, not by a thread-pool thread that the sockets' work keeps waiting, and what follows a commit (the
-    /// senders' replies, the publish) runs on the writer too, as on SQLite. On the writer's own connections
-    /// (<see cref="WriterConnections"/>), where its statements stay prepared.
+    /// senders' replies, the publish) runs on the writer too, as on SQLite.
     /// </summary>
     public IReadOnlyList<SqlResult> Batch(IReadOnlyList<SqlStatement> statements)
     {
@@ -106,17 +92,9 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
         return statements.Count == 0 ? [] : await RunAsync(statements, readOnly: statements.Count > 1, blocking: false, cancellationToken);
     }
 
-    public void Dispose()
-    {
-        dataSource.Dispose();
-        writerSource.Dispose();
-    }
+    public void Dispose() => dataSource.Dispose();
 
-    public async ValueTask DisposeAsync()
-    {
-        await dataSource.DisposeAsync();
-        await writerSource.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     /// <summary>One round trip; with <paramref name="blocking"/>, with Npgsql's synchronous calls (it then completes before it returns).</summary>
     private async ValueTask<SqlResult[]> RunAsync(IReadOnlyList<SqlStatement> statements, bool readOnly, bool blocking, CancellationToken cancellationToken)
@@ -124,7 +102,7 @@ public sealed class PostgresExecutor : ISqlExecutor, IAsyncDisposable, IDisposab
         NpgsqlConnection? connection = null;
         try
         {
-            connection = blocking ? writerSource.OpenConnection() : await dataSource.OpenConnectionAsync(cancellationToken);
+            connection = blocking ? dataSource.OpenConnection() : await dataSource.OpenConnectionAsync(cancellationToken);
             using var batch = new NpgsqlBatch(connection);
             var first = 0;
             if (readOnly)
